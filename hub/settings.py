@@ -1,0 +1,109 @@
+"""The hub's settings, read once from the environment (see README, "Configuration")."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MAIL_FROM = "OK OCE Hub <noreply@localhost>"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the hub cannot use."""
+
+
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "on", "true", "yes"}:
+        return True
+    if raw in {"0", "off", "false", "no"}:
+        return False
+    raise SettingsError(f"{name} must be 'on' or 'off', not {raw!r}")
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative")
+    return value
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about one hub process."""
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    smtp_url: str | None = None
+    mail_from: str = DEFAULT_MAIL_FROM
+    base_url: str | None = None
+    mail_retry_base_seconds: float = 60.0
+    mail_retry_deadline_seconds: float = 86400.0
+    mail_coalesce_seconds: float = 120.0
+    cache_enabled: bool = True
+    auto_migrate: bool = True
+    worker_enabled: bool = True
+    cors_origins: tuple[str, ...] = ()
+    graphiql_enabled: bool = True
+    introspection_enabled: bool = True
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("HUB_DATA_DIR", "").strip() or "var")
+        database_url = env.get("HUB_DATABASE_URL", "").strip() or sqlite_url(data_dir / "hub.sqlite3")
+        if not database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
+            raise SettingsError("HUB_DATABASE_URL must start with sqlite:// or postgres://")
+        origins = tuple(o.strip() for o in env.get("HUB_CORS_ORIGINS", "").split(",") if o.strip())
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            smtp_url=env.get("HUB_SMTP_URL", "").strip() or None,
+            mail_from=env.get("HUB_MAIL_FROM", "").strip() or DEFAULT_MAIL_FROM,
+            base_url=(env.get("HUB_BASE_URL", "").strip().rstrip("/") or None),
+            mail_retry_base_seconds=_number(env, "HUB_MAIL_RETRY_BASE_SECONDS", 60.0),
+            mail_retry_deadline_seconds=_number(env, "HUB_MAIL_RETRY_DEADLINE_SECONDS", 86400.0),
+            mail_coalesce_seconds=_number(env, "HUB_MAIL_COALESCE_SECONDS", 120.0),
+            cache_enabled=_flag(env, "HUB_CACHE", default=True),
+            auto_migrate=_flag(env, "HUB_AUTO_MIGRATE", default=True),
+            worker_enabled=_flag(env, "HUB_WORKER", default=True),
+            cors_origins=origins,
+            graphiql_enabled=_flag(env, "HUB_GRAPHIQL", default=True),
+            introspection_enabled=_flag(env, "HUB_INTROSPECTION", default=True),
+            max_depth=_whole(env, "HUB_MAX_DEPTH", 12),
+            max_aliases=_whole(env, "HUB_MAX_ALIASES", 30),
+            max_tokens=_whole(env, "HUB_MAX_TOKENS", 4000),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite://")
+
+
+def sqlite_url(path: Path) -> str:
+    """A SQLite URL with the pragmas the hub relies on: WAL and a busy timeout, so the CLI can
+    write while `hub serve` runs."""
+    return f"sqlite://{path}?journal_mode=WAL&busy_timeout=10000"

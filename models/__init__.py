@@ -1,0 +1,10 @@
+"""Tortoise ORM models, one module per aggregate."""
+
+MODEL_MODULES = [
+    "models.regions",
+    "models.directory",
+    "models.plans",
+    "models.accounts",
+    "models.notifications",
+    "models.audit",
+]
