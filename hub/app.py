@@ -1,0 +1,134 @@
+"""The Starlette application: routes, middleware and lifespan. The only place that wires it all."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from cross_web import HTTPException
+from tortoise import connections
+
+import schema
+from hub.auth import ANONYMOUS, Viewer, authenticate
+from hub.db import open_database
+from hub.errors import Unauthenticated
+from hub.graphiql import graphiql_html, static_routes
+from hub.requests import RequestIdMiddleware
+from hub.settings import Settings
+from schema.context import Context
+
+log = logging.getLogger(__name__)
+
+
+def graphql_error_response(message: str, status: int, code: str, **headers: str) -> JSONResponse:
+    """A GraphQL-shaped error body for failures before execution (401, 405, 415)."""
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        headers=headers,
+    )
+
+
+class HubGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI view with the hub's context, GraphiQL page and HTTP error bodies."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            schema.schema,
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            allowed_origins=settings.cors_origins,
+            multipart_uploads_enabled=False,
+        )
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            viewer = await authenticate(request.headers.get("authorization"))
+        except Unauthenticated as error:
+            response: Response = graphql_error_response(
+                str(error), 401, "UNAUTHENTICATED", **{"WWW-Authenticate": "Bearer"}
+            )
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["viewer"] = viewer
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            status, code = error.status_code, "BAD_REQUEST"
+            if error.reason == "Unsupported content type":
+                status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
+                error.reason = "POST a JSON body with Content-Type: application/json"
+            elif status == 405:
+                code = "METHOD_NOT_ALLOWED"
+            response = graphql_error_response(error.reason, status, code)
+        await response(scope, receive, send)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        viewer: Viewer = request.scope.get("state", {}).get("viewer", ANONYMOUS)
+        return Context(
+            settings=self.settings,
+            viewer=viewer,
+            request=request,
+            response=response if isinstance(response, Response) else None,
+        )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return Response(graphiql_html(), media_type="text/html")
+
+
+async def healthz(request: Request) -> Response:
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception:
+        log.exception("health check failed")
+        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "up"})
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The hub's ASGI application for `settings` (default: from the environment)."""
+    settings = settings or Settings.from_env()
+    schema.configure(settings)
+    graphql = HubGraphQL(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_database(settings):
+            yield
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz, methods=["GET"]),
+            *static_routes(),
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                expose_headers=["X-Request-ID", "ETag"],
+                max_age=600,
+            ),
+        ],
+        lifespan=lifespan,
+    )
+

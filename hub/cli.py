@@ -1,0 +1,206 @@
+"""The `hub` command: serve, migrate, seed, token, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from hub.errors import HubError
+from hub.settings import Settings, SettingsError
+
+
+def _run(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
+    from hub.db import open_database
+
+    async def main() -> Any:
+        async with open_database(settings):
+            return await work()
+
+    return asyncio.run(main())
+
+
+async def _prepare(*, demo: bool) -> list[tuple[Any, str]]:
+    """Reference data into an empty database; with `demo`, the demo and its tokens."""
+    from hub.seed.demo import issue_demo_tokens, load_demo
+    from hub.seed.reference import load_reference_data
+
+    await load_reference_data()
+    if not demo:
+        return []
+    await load_demo()
+    return await issue_demo_tokens()
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    tokens = _run(settings, lambda: _prepare(demo=not args.no_demo))
+    base_url = settings.base_url or f"http://{args.host}:{args.port}"
+    os.environ.setdefault("HUB_BASE_URL", base_url)
+    print(f"OK OCE hub: GraphiQL at {base_url}/graphql", flush=True)
+    if tokens:
+        print("Demo tokens (paste into GraphiQL's Headers as {\"Authorization\": \"Bearer …\"}):")
+        for account, secret in tokens:
+            print(f"  {account.role.value:<12} {account.email:<34} {secret}")
+    sys.stdout.flush()
+    uvicorn.run(
+        "hub.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    _run(settings, lambda: _prepare(demo=False))
+    print("database migrated; reference data present")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.seed.demo import load_demo
+    from hub.seed.reference import load_reference_data
+
+    async def seed() -> bool:
+        await load_reference_data()
+        return await load_demo()
+
+    loaded = _run(settings, seed)
+    print("Jakarta demo loaded" if loaded else "Jakarta demo already present; nothing changed")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from hub import auth
+    from models.enums import Role
+
+    if args.token_command == "create":
+        community_id = _community_pk(args.community) if args.community else None
+        issued = _run(
+            settings,
+            lambda: auth.create_token(
+                email=args.email,
+                role=Role(args.role),
+                centre_code=args.centre,
+                community_id=community_id,
+                name=args.name or "",
+                expires_days=args.expires_days,
+            ),
+        )
+        expiry = issued.token.expires_at.isoformat() if issued.token.expires_at else "never"
+        print(
+            f"token {issued.token.id} for {issued.account.email} "
+            f"({issued.account.role.value}), expires {expiry}. Shown once:"
+        )
+        print(issued.secret)
+        return 0
+    if args.token_command == "list":
+        tokens = _run(settings, lambda: auth.list_tokens(email=args.email))
+        print("id\taccount\trole\tname\tcreated\tlast used\texpires\trevoked")
+        for t in tokens:
+            print(
+                "\t".join(
+                    [
+                        str(t.id),
+                        t.account.email,
+                        t.account.role.value,
+                        t.name or "-",
+                        _when(t.created_at),
+                        _when(t.last_used_at),
+                        _when(t.expires_at),
+                        _when(t.revoked_at),
+                    ]
+                )
+            )
+        return 0
+    token = _run(settings, lambda: auth.revoke_token(token_id=args.token_id))
+    print(f"token {token.id} revoked")
+    return 0
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _community_pk(value: str) -> int:
+    from hub.ids import decode_global_id
+
+    if value.isdigit():
+        return int(value)
+    return decode_global_id(value, "Community", field="community")
+
+
+def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from schema import sdl
+
+    sys.stdout.write(sdl())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hub", description="OK OCE collaboration hub: GraphQL for centres and communities."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate, load data if empty, and serve GraphQL")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-demo", action="store_true", help="reference data only, no demo")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="apply pending migrations and load reference data")
+    migrate.set_defaults(func=cmd_migrate)
+
+    seed = commands.add_parser("seed", help="load a dataset")
+    which = seed.add_mutually_exclusive_group(required=True)
+    which.add_argument("--demo", action="store_true", help="the Jakarta demo")
+    seed.set_defaults(func=cmd_seed)
+
+    token = commands.add_parser("token", help="create, list or revoke API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="create a token (and its account if new)")
+    create.add_argument("--role", required=True, choices=["ADMIN", "STAFF", "COORDINATOR", "PARTNER"])
+    create.add_argument("--email", required=True)
+    create.add_argument("--centre", metavar="KECAMATAN_CODE", help="the centre of a STAFF account")
+    create.add_argument("--community", metavar="GLOBAL_ID", help="the community of a COORDINATOR")
+    create.add_argument("--name", help="what the token is for")
+    create.add_argument("--expires-days", type=int, metavar="D")
+    listing = token_commands.add_parser("list", help="list tokens (never their secrets)")
+    listing.add_argument("--email")
+    revoke = token_commands.add_parser("revoke", help="revoke a token")
+    revoke.add_argument("token_id", type=int, metavar="TOKEN_ID")
+    token.set_defaults(func=cmd_token)
+
+    export_schema = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export_schema.set_defaults(func=cmd_export_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"hub: {error}", file=sys.stderr)
+        return 2
+    from hub.requests import configure_logging
+
+    configure_logging()
+    try:
+        return int(args.func(args, settings))
+    except HubError as error:
+        print(f"hub: {error.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Reference data (regions, centres, sectors) and datasets: the Jakarta demo, synthetic data."""

@@ -1,0 +1,88 @@
+"""Who may see what: plans, trainings and personal data (DESIGN sections 4 and 6)."""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from hub.auth import Viewer
+from models.directory import Mentor
+from models.enums import OPEN_PLAN_STATUSES, PlanStatus, Role
+from models.plans import Allocation, Plan, PlanParty, Training, TrainingMentor
+
+PUBLIC_TRAINING_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.COMPLETED)
+
+
+def party_filter(viewer: Viewer, prefix: str = "") -> Q | None:
+    """A filter on plans where the viewer's centre or community is a party; None: no such plan."""
+    if viewer.role is Role.STAFF and viewer.centre_id is not None:
+        return Q(**{f"{prefix}centre_id": viewer.centre_id})
+    if viewer.role is Role.COORDINATOR and viewer.community_id is not None:
+        return Q(**{f"{prefix}parties__community_id": viewer.community_id})
+    return None
+
+
+def visible_plans(viewer: Viewer) -> QuerySet[Plan]:
+    """Plans the viewer may see: all for ADMIN, their parties' plans for STAFF/COORDINATOR."""
+    if viewer.is_admin:
+        return Plan.all()
+    condition = party_filter(viewer)
+    if condition is None:
+        return Plan.filter(id__in=[])
+    return Plan.filter(condition).distinct()
+
+
+def can_see_plan(viewer: Viewer, plan: Plan, parties: list[PlanParty]) -> bool:
+    if viewer.is_admin:
+        return True
+    return any(
+        viewer.acts_for(centre_id=p.centre_id, community_id=p.community_id) for p in parties
+    )
+
+
+def visible_trainings(viewer: Viewer) -> QuerySet[Training]:
+    """Trainings of ACTIVE and COMPLETED plans for everyone; the rest to who sees the plan."""
+    public = Q(plan__status__in=PUBLIC_TRAINING_PLAN_STATUSES)
+    if viewer.is_admin:
+        return Training.all()
+    condition = party_filter(viewer, prefix="plan__")
+    if condition is None:
+        return Training.filter(public)
+    return Training.filter(public | condition).distinct()
+
+
+async def mentors_in_open_plans_of(viewer: Viewer) -> set[int]:
+    """Mentors allocated in, or teaching for, PROPOSED or ACTIVE plans the viewer is a party of:
+    their contact data is visible to the viewer."""
+    condition = party_filter(viewer, prefix="plan__")
+    if condition is None:
+        return set()
+    open_plans = Q(plan__status__in=OPEN_PLAN_STATUSES)
+    allocated = await Allocation.filter(condition, open_plans).values_list("mentor_id", flat=True)
+    training_condition = party_filter(viewer, prefix="training__plan__")
+    assert training_condition is not None
+    teaching = await TrainingMentor.filter(
+        training_condition, training__plan__status__in=OPEN_PLAN_STATUSES
+    ).values_list("mentor_id", flat=True)
+    return {int(m) for m in [*allocated, *teaching]}
+
+
+def mentor_contact_visible(viewer: Viewer, mentor: Mentor, plan_mentor_ids: set[int]) -> bool:
+    """UU PDP 27/2022: a mentor's email and phone go to ADMIN, to their own centre's STAFF or
+    community's COORDINATORs, to the parties of open plans they work in; once deactivated,
+    to ADMIN only."""
+    if viewer.is_admin:
+        return True
+    if not mentor.active:
+        return False
+    if viewer.acts_for(centre_id=mentor.centre_id, community_id=mentor.community_id):
+        return True
+    return mentor.id in plan_mentor_ids
+
+
+def account_contact_visible(
+    viewer: Viewer, *, account_id: int, centre_id: int | None, community_id: int | None
+) -> bool:
+    if viewer.is_admin or viewer.account_id == account_id:
+        return True
+    return viewer.acts_for(centre_id=centre_id, community_id=community_id)

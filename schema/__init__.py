@@ -1,0 +1,95 @@
+"""The GraphQL schema: the root Query and Mutation composed from the domains, and its limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry import relay
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.types import ExecutionContext
+
+from hub.settings import Settings
+from schema.accounts.mutations import AccountMutations
+from schema.accounts.queries import AccountQueries
+from schema.accounts.types import Account
+from schema.directory.queries import DirectoryQueries
+from schema.directory.types import Centre, Community, Mentor
+from schema.errors import PublicErrors
+from schema.plans.queries import PlanQueries
+from schema.plans.types import Plan, Training
+from schema.regions.queries import RegionQueries
+from schema.regions.types import Kecamatan, Kota
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+
+@strawberry.type(description="Read the OK OCE collaboration graph.")
+class Query(RegionQueries, DirectoryQueries, PlanQueries, AccountQueries):
+    node: relay.Node | None = relay.node(description="Any object with an `id`, by that id.")
+    nodes: list[relay.Node | None] = relay.node(
+        description="Objects by their ids, in the same order; null for ids not found or hidden."
+    )
+
+
+@strawberry.type(description="Change the graph. Every mutation returns `errors` for the expected failures.")
+class Mutation(AccountMutations):
+    pass
+
+
+class HubSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Expected errors are answers, not incidents; unexpected ones are logged by PublicErrors.
+        return None
+
+
+NODE_TYPES: list[type[Any]] = [Kota, Kecamatan, Centre, Community, Mentor, Training, Plan, Account]
+
+_limits = Settings()
+"""The limits in force; `configure` sets them from the settings of the app being built."""
+
+
+def configure(settings: Settings) -> None:
+    global _limits
+    _limits = settings
+
+
+def _introspection_guard() -> SchemaExtension:
+    if _limits.introspection_enabled:
+        return SchemaExtension()
+    return AddValidationRules([NoSchemaIntrospectionCustomRule])
+
+
+# Strawberry allows one schema with `relay.node()` per process: it is built once, and its
+# extensions (made anew for each operation) read the limits in force.
+schema = HubSchema(
+    query=Query,
+    mutation=Mutation,
+    types=NODE_TYPES,
+    extensions=[
+        lambda: QueryDepthLimiter(max_depth=_limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=_limits.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=_limits.max_tokens),
+        _introspection_guard,
+        PublicErrors,
+    ],
+)
+
+
+def sdl() -> str:
+    """The schema in SDL, as committed in `schema/schema.graphql`."""
+    return schema.as_str() + "\n"
+
+
+__all__ = ["SDL_PATH", "Mutation", "Query", "configure", "schema", "sdl"]

@@ -1,0 +1,108 @@
+"""The typed context of one GraphQL request: the viewer, settings and fresh DataLoaders."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from hub.auth import ANONYMOUS, Viewer
+from hub.settings import Settings
+from hub.visibility import mentors_in_open_plans_of
+from schema.directory.loaders import (
+    AllocatedByMentorIdLoader,
+    AreasByCommunityIdLoader,
+    CentreByIdLoader,
+    CentreByKecamatanIdLoader,
+    CommunityByIdLoader,
+    MentorByIdLoader,
+    MentorsByCentreIdLoader,
+    MentorsByCommunityIdLoader,
+    SectorByIdLoader,
+    SectorLinksByCommunityIdLoader,
+    SkillsByMentorIdLoader,
+)
+from schema.plans.loaders import (
+    AccountByIdLoader,
+    AllocationsByPlanIdLoader,
+    EventsByPlanIdLoader,
+    MentorLinksByTrainingIdLoader,
+    OrganisersByTrainingIdLoader,
+    PartiesByPlanIdLoader,
+    PlanByIdLoader,
+    TrainingByIdLoader,
+    TrainingsByPlanIdLoader,
+)
+from schema.regions.loaders import KecamatansByKotaIdLoader, RegionByCodeLoader, RegionByIdLoader
+
+
+@dataclass
+class Loaders:
+    """One of each DataLoader, for one request."""
+
+    region_by_id: RegionByIdLoader = field(default_factory=RegionByIdLoader)
+    region_by_code: RegionByCodeLoader = field(default_factory=RegionByCodeLoader)
+    kecamatans_by_kota_id: KecamatansByKotaIdLoader = field(
+        default_factory=KecamatansByKotaIdLoader
+    )
+    sector_by_id: SectorByIdLoader = field(default_factory=SectorByIdLoader)
+    centre_by_id: CentreByIdLoader = field(default_factory=CentreByIdLoader)
+    centre_by_kecamatan_id: CentreByKecamatanIdLoader = field(
+        default_factory=CentreByKecamatanIdLoader
+    )
+    community_by_id: CommunityByIdLoader = field(default_factory=CommunityByIdLoader)
+    mentor_by_id: MentorByIdLoader = field(default_factory=MentorByIdLoader)
+    mentors_by_centre_id: MentorsByCentreIdLoader = field(default_factory=MentorsByCentreIdLoader)
+    mentors_by_community_id: MentorsByCommunityIdLoader = field(
+        default_factory=MentorsByCommunityIdLoader
+    )
+    skills_by_mentor_id: SkillsByMentorIdLoader = field(default_factory=SkillsByMentorIdLoader)
+    allocated_by_mentor_id: AllocatedByMentorIdLoader = field(
+        default_factory=AllocatedByMentorIdLoader
+    )
+    sector_links_by_community_id: SectorLinksByCommunityIdLoader = field(
+        default_factory=SectorLinksByCommunityIdLoader
+    )
+    areas_by_community_id: AreasByCommunityIdLoader = field(
+        default_factory=AreasByCommunityIdLoader
+    )
+    plan_by_id: PlanByIdLoader = field(default_factory=PlanByIdLoader)
+    training_by_id: TrainingByIdLoader = field(default_factory=TrainingByIdLoader)
+    account_by_id: AccountByIdLoader = field(default_factory=AccountByIdLoader)
+    parties_by_plan_id: PartiesByPlanIdLoader = field(default_factory=PartiesByPlanIdLoader)
+    allocations_by_plan_id: AllocationsByPlanIdLoader = field(
+        default_factory=AllocationsByPlanIdLoader
+    )
+    trainings_by_plan_id: TrainingsByPlanIdLoader = field(default_factory=TrainingsByPlanIdLoader)
+    events_by_plan_id: EventsByPlanIdLoader = field(default_factory=EventsByPlanIdLoader)
+    organisers_by_training_id: OrganisersByTrainingIdLoader = field(
+        default_factory=OrganisersByTrainingIdLoader
+    )
+    mentor_links_by_training_id: MentorLinksByTrainingIdLoader = field(
+        default_factory=MentorLinksByTrainingIdLoader
+    )
+
+
+@dataclass
+class Context:
+    """What every resolver may use: `info.context`."""
+
+    settings: Settings
+    viewer: Viewer = ANONYMOUS
+    request: HTTPConnection | None = None
+    response: Response | None = None
+    loaders: Loaders = field(default_factory=Loaders)
+    _plan_mentor_ids: asyncio.Task[set[int]] | None = None
+
+    async def plan_mentor_ids(self) -> set[int]:
+        """Mentors whose contact data the viewer sees through open plans (one query, once)."""
+        if self._plan_mentor_ids is None:
+            self._plan_mentor_ids = asyncio.ensure_future(mentors_in_open_plans_of(self.viewer))
+        return await self._plan_mentor_ids
+
+
+Info = strawberry.Info[Context, Any]

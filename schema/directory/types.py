@@ -1,0 +1,233 @@
+"""GraphQL types of the directory: sectors, centres, communities, mentors and skills."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from hub.errors import Forbidden
+from hub.visibility import mentor_contact_visible
+from models import directory as m
+from schema.common import Connection, load_nodes, slice_connection
+from schema.context import Info
+from schema.enums import CommunityKind
+
+if TYPE_CHECKING:
+    from schema.regions.types import Area, Kecamatan
+
+KecamatanRef = Annotated["Kecamatan", strawberry.lazy("schema.regions.types")]
+AreaRef = Annotated["Area", strawberry.lazy("schema.regions.types")]
+
+
+@strawberry.type(description="A field of business, such as culinary (`KULINER`) or crafts.")
+class Sector:
+    code: str = strawberry.field(description="Stable code, e.g. `KULINER`.")
+    name: str = strawberry.field(description="Name in Indonesian, e.g. `Kuliner`.")
+    name_en: str = strawberry.field(description="Name in English, e.g. `Culinary`.")
+
+    @classmethod
+    def from_model(cls, sector: m.Sector) -> Sector:
+        return cls(code=sector.code, name=sector.name, name_en=sector.name_en)
+
+
+async def load_sector(info: Info, sector_id: int) -> Sector:
+    return (await load_sectors(info, [sector_id]))[0]
+
+
+async def load_sectors(info: Info, sector_ids: list[int]) -> list[Sector]:
+    rows = await info.context.loaders.sector_by_id.load_many(sector_ids)
+    return [Sector.from_model(row) for row in rows if row is not None]
+
+
+@strawberry.type(description="The OK OCE centre of one kecamatan, with its own mentors.")
+class Centre(relay.Node):
+    pk: relay.NodeID[int]
+    name: str = strawberry.field(description="Name of the centre.")
+    address: str = strawberry.field(description="Street address.")
+    contact_email: str | None = strawberry.field(description="Public contact address.")
+    contact_phone: str | None = strawberry.field(description="Public contact number.")
+    kecamatan_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, centre: m.Centre) -> Centre:
+        return cls(
+            pk=centre.id,
+            name=centre.name,
+            address=centre.address,
+            contact_email=centre.contact_email,
+            contact_phone=centre.contact_phone,
+            kecamatan_id=centre.kecamatan_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Centre | None]:
+        return await load_nodes(info.context.loaders.centre_by_id, node_ids, cls.from_model)
+
+    @strawberry.field(description="The kecamatan this centre serves.")
+    async def kecamatan(self, info: Info) -> KecamatanRef:
+        from schema.regions.types import Kecamatan
+
+        region = await info.context.loaders.region_by_id.load(self.kecamatan_id)
+        assert region is not None
+        return Kecamatan.from_model(region)
+
+    @strawberry.field(description="The centre's own mentors, by name.")
+    async def mentors(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Mentor]:
+        rows = await info.context.loaders.mentors_by_centre_id.load(self.pk)
+        return slice_connection([Mentor.from_model(r) for r in rows], first=first, after=after)
+
+
+@strawberry.type(
+    description=(
+        "A PGO member community. It supplies extra mentors and runs trainings in its sectors, "
+        "in the areas it serves."
+    )
+)
+class Community(relay.Node):
+    pk: relay.NodeID[int]
+    name: str = strawberry.field(description="Name of the community.")
+    kind: CommunityKind = strawberry.field(description="What it formed around.")
+    description: str = strawberry.field(description="What it does, in its own words.")
+    audiences: list[str] = strawberry.field(
+        description="Who it works with, e.g. housewives (`ibu rumah tangga`) or youth."
+    )
+    member_count: int | None = strawberry.field(description="Members, as the community reports.")
+
+    @classmethod
+    def from_model(cls, community: m.Community) -> Community:
+        return cls(
+            pk=community.id,
+            name=community.name,
+            kind=community.kind,
+            description=community.description,
+            audiences=list(community.audiences or []),
+            member_count=community.member_count,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Community | None]:
+        return await load_nodes(info.context.loaders.community_by_id, node_ids, cls.from_model)
+
+    @strawberry.field(description="The sectors it works in.")
+    async def sectors(self, info: Info) -> list[Sector]:
+        links = await info.context.loaders.sector_links_by_community_id.load(self.pk)
+        return await load_sectors(info, [link.sector_id for link in links])
+
+    @strawberry.field(
+        description="The areas it serves: provinces, kota or kecamatan. Empty: anywhere."
+    )
+    async def areas(self, info: Info) -> list[AreaRef]:
+        from schema.regions.types import Area
+
+        links = await info.context.loaders.areas_by_community_id.load(self.pk)
+        return [Area.from_model(link.region) for link in links]
+
+    @strawberry.field(description="True when it serves anywhere (no areas listed).")
+    async def serves_anywhere(self, info: Info) -> bool:
+        return not await info.context.loaders.areas_by_community_id.load(self.pk)
+
+    @strawberry.field(description="The community's mentors, by name.")
+    async def mentors(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Mentor]:
+        rows = await info.context.loaders.mentors_by_community_id.load(self.pk)
+        return slice_connection([Mentor.from_model(r) for r in rows], first=first, after=after)
+
+
+@strawberry.type(description="A mentor's capacity in one sector.")
+class MentorSkill:
+    capacity: int = strawberry.field(description="Mentees at once in this sector.")
+    free: int = strawberry.field(
+        description="Capacity not yet allocated by proposed or active plans (never below 0)."
+    )
+    sector_id: strawberry.Private[int]
+
+    @strawberry.field(description="The sector.")
+    async def sector(self, info: Info) -> Sector:
+        return await load_sector(info, self.sector_id)
+
+
+@strawberry.type(
+    description=(
+        "A person who mentors entrepreneurs, for one centre or one community. Email and phone "
+        "are personal data (UU PDP 27/2022): see each field."
+    )
+)
+class Mentor(relay.Node):
+    pk: relay.NodeID[int]
+    name: str = strawberry.field(description="Full name.")
+    active: bool = strawberry.field(description="False once deactivated.")
+    row: strawberry.Private[m.Mentor]
+
+    @classmethod
+    def from_model(cls, mentor: m.Mentor) -> Mentor:
+        return cls(pk=mentor.id, name=mentor.name, active=mentor.active, row=mentor)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Mentor | None]:
+        return await load_nodes(info.context.loaders.mentor_by_id, node_ids, cls.from_model)
+
+    async def _check_contact(self, info: Info) -> None:
+        visible = mentor_contact_visible(
+            info.context.viewer, self.row, await info.context.plan_mentor_ids()
+        )
+        if not visible:
+            raise Forbidden(
+                f"the contact data of mentor {self.name} is personal data, visible to admins, "
+                "to their own centre or community, and to the parties of open plans they work in"
+            )
+
+    @strawberry.field(
+        description=(
+            "Personal data. Visible to admins; to staff or coordinators of the mentor's own "
+            "centre or community; to staff and coordinators of the parties of proposed or "
+            "active plans the mentor works in; for a deactivated mentor, to admins only. "
+            "Elsewhere null, with a FORBIDDEN error."
+        )
+    )
+    async def email(self, info: Info) -> str | None:
+        await self._check_contact(info)
+        return self.row.email
+
+    @strawberry.field(description="Personal data, E.164 (`+62…`). Visible as `email` is.")
+    async def phone(self, info: Info) -> str | None:
+        await self._check_contact(info)
+        return self.row.phone
+
+    @strawberry.field(description="The centre the mentor belongs to, if a centre's mentor.")
+    async def centre(self, info: Info) -> Centre | None:
+        if self.row.centre_id is None:
+            return None
+        row = await info.context.loaders.centre_by_id.load(self.row.centre_id)
+        return Centre.from_model(row) if row else None
+
+    @strawberry.field(description="The community the mentor belongs to, if a community's mentor.")
+    async def community(self, info: Info) -> Community | None:
+        if self.row.community_id is None:
+            return None
+        row = await info.context.loaders.community_by_id.load(self.row.community_id)
+        return Community.from_model(row) if row else None
+
+    @strawberry.field(description="Sectors the mentor mentors in, with capacity and free places.")
+    async def skills(self, info: Info) -> list[MentorSkill]:
+        skills = await info.context.loaders.skills_by_mentor_id.load(self.pk)
+        allocated = await info.context.loaders.allocated_by_mentor_id.load(self.pk)
+        return [
+            MentorSkill(
+                capacity=s.capacity,
+                free=max(0, s.capacity - allocated.get(s.sector_id, 0)),
+                sector_id=s.sector_id,
+            )
+            for s in skills
+        ]

@@ -1,0 +1,60 @@
+"""How errors leave the API: coded where expected, masked and logged where not."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from hub.errors import HubError
+
+log = logging.getLogger("hub.graphql")
+
+UNEXPECTED_MESSAGE = "Unexpected error. It has been logged; quote the X-Request-ID when asking."
+
+
+def public_error(error: GraphQLError) -> GraphQLError:
+    """The error as a client sees it: a HubError's message with `extensions.code`; a parse,
+    validation or limit error as it is; anything else masked."""
+    original = error.original_error
+    if original is None:
+        return error
+    if isinstance(original, HubError):
+        return GraphQLError(
+            original.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": original.code.value},
+        )
+    if isinstance(original, GraphQLError):
+        return original
+    return GraphQLError(
+        UNEXPECTED_MESSAGE,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": "INTERNAL"},
+    )
+
+
+class PublicErrors(SchemaExtension):
+    """Rewrites the result's errors with `public_error`, after logging the unexpected ones."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if not errors:
+            return
+        for error in errors:
+            original = error.original_error
+            if original is not None and not isinstance(original, HubError | GraphQLError):
+                log.error(
+                    "unexpected error in %s", error.path, exc_info=(type(original), original, original.__traceback__)
+                )
+        result.errors = [public_error(e) for e in errors]  # type: ignore[union-attr]

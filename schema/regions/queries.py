@@ -1,0 +1,55 @@
+"""Queries of regions: kotas and kecamatan."""
+
+from __future__ import annotations
+
+import strawberry
+
+from hub.directory import kecamatan_query, kotas
+from models.enums import RegionLevel
+from schema.common import Connection, paginate, wants_total_count
+from schema.context import Info
+from schema.regions.types import Kecamatan, Kota
+
+
+@strawberry.input(description="Which kecamatan to list.")
+class KecamatanFilter:
+    kota_code: str | None = strawberry.field(
+        default=None, description="Only those of this kota, e.g. `31.71`."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Only those whose name contains this text."
+    )
+
+
+@strawberry.type
+class RegionQueries:
+    @strawberry.field(description="Jakarta's kota and kabupaten, by code.")
+    async def kotas(self) -> list[Kota]:
+        return [Kota.from_model(r) for r in await kotas()]
+
+    @strawberry.field(description="One kota by its code, e.g. `31.71`.")
+    async def kota(self, info: Info, code: str) -> Kota | None:
+        row = await info.context.loaders.region_by_code.load(code)
+        return Kota.from_model(row) if row and row.level is RegionLevel.KOTA else None
+
+    @strawberry.field(description="One kecamatan by its code, e.g. `31.71.01` (Gambir).")
+    async def kecamatan(self, info: Info, code: str) -> Kecamatan | None:
+        row = await info.context.loaders.region_by_code.load(code)
+        return Kecamatan.from_model(row) if row and row.level is RegionLevel.KECAMATAN else None
+
+    @strawberry.field(description="Kecamatan by code; `first` at most 100.")
+    async def kecamatans(
+        self,
+        info: Info,
+        filter: KecamatanFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Kecamatan]:
+        f = filter or KecamatanFilter()
+        return await paginate(
+            kecamatan_query(kota_code=f.kota_code, search=f.search),
+            first=first,
+            after=after,
+            build=lambda rows: [Kecamatan.from_model(r) for r in rows],
+            count=wants_total_count(info),
+        )

@@ -1,0 +1,117 @@
+"""GraphQL types of regions: kota and kecamatan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from models.regions import Region
+from schema.common import Connection, load_nodes, slice_connection
+from schema.context import Info
+from schema.enums import RegionLevel
+
+if TYPE_CHECKING:
+    from schema.directory.types import Centre
+
+
+@strawberry.type(description="A kota or kabupaten: one of Jakarta's six administrative cities.")
+class Kota(relay.Node):
+    pk: relay.NodeID[int]
+    code: str = strawberry.field(description="Kemendagri code, e.g. `31.71`.")
+    name: str = strawberry.field(description="Short name, e.g. `Jakarta Pusat`.")
+    official_name: str = strawberry.field(
+        description="Official name, e.g. `Kota Administrasi Jakarta Pusat`."
+    )
+
+    @classmethod
+    def from_model(cls, region: Region) -> Kota:
+        return cls(
+            pk=region.id, code=region.code, name=region.name, official_name=region.official_name
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Kota | None]:
+        return await load_nodes(
+            info.context.loaders.region_by_id,
+            node_ids,
+            cls.from_model,
+            accept=lambda r: r.level is RegionLevel.KOTA,
+        )
+
+    @strawberry.field(description="The kecamatan of this kota, by code.")
+    async def kecamatans(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Kecamatan]:
+        rows = await info.context.loaders.kecamatans_by_kota_id.load(self.pk)
+        return slice_connection(
+            [Kecamatan.from_model(r) for r in rows], first=first, after=after
+        )
+
+
+@strawberry.type(
+    description="A kecamatan (district): the area one OK OCE centre serves, e.g. Gambir."
+)
+class Kecamatan(relay.Node):
+    pk: relay.NodeID[int]
+    code: str = strawberry.field(description="Kemendagri code, e.g. `31.71.01`.")
+    name: str = strawberry.field(description="Name, e.g. `Gambir`.")
+    lat: float | None = strawberry.field(description="Latitude of its centroid.")
+    lon: float | None = strawberry.field(description="Longitude of its centroid.")
+    kota_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, region: Region) -> Kecamatan:
+        assert region.parent_id is not None
+        return cls(
+            pk=region.id,
+            code=region.code,
+            name=region.name,
+            lat=region.lat,
+            lon=region.lon,
+            kota_id=region.parent_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Kecamatan | None]:
+        return await load_nodes(
+            info.context.loaders.region_by_id,
+            node_ids,
+            cls.from_model,
+            accept=lambda r: r.level is RegionLevel.KECAMATAN,
+        )
+
+    @strawberry.field(description="The kota it lies in.")
+    async def kota(self, info: Info) -> Kota:
+        region = await info.context.loaders.region_by_id.load(self.kota_id)
+        assert region is not None
+        return Kota.from_model(region)
+
+    @strawberry.field(description="Its OK OCE centre.")
+    async def centre(
+        self, info: Info
+    ) -> Annotated[Centre, strawberry.lazy("schema.directory.types")] | None:
+        from schema.directory.types import Centre
+
+        row = await info.context.loaders.centre_by_kecamatan_id.load(self.pk)
+        return Centre.from_model(row) if row else None
+
+
+@strawberry.type(
+    description="A region a community serves: a province, a kota or a kecamatan."
+)
+class Area:
+    code: str = strawberry.field(description="Kemendagri code.")
+    name: str = strawberry.field(description="Short name.")
+    level: RegionLevel = strawberry.field(description="Province, kota or kecamatan.")
+
+    @classmethod
+    def from_model(cls, region: Region) -> Area:
+        return cls(code=region.code, name=region.name, level=region.level)
+
