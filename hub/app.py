@@ -7,16 +7,16 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from cross_web import HTTPException
 from tortoise import connections
 
 import schema
@@ -69,14 +69,24 @@ class HubGraphQL(GraphQL[Context, None]):
         try:
             response = await self.run(request)
         except HTTPException as error:
-            status, code = error.status_code, "BAD_REQUEST"
-            if error.reason == "Unsupported content type":
-                status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
-                error.reason = "POST a JSON body with Content-Type: application/json"
-            elif status == 405:
-                code = "METHOD_NOT_ALLOWED"
-            response = graphql_error_response(error.reason, status, code)
+            response = self.http_error(request, error)
         await response(scope, receive, send)
+
+    @staticmethod
+    def http_error(request: Request, error: HTTPException) -> Response:
+        """Strawberry's refusals before execution, as GraphQL error bodies with exact statuses:
+        a mutation over GET is 405 (only POST may change data), a body that is not JSON 415."""
+        status, code, message = error.status_code, "BAD_REQUEST", error.reason
+        if request.method == "GET" and "not allowed when using GET" in message:
+            return graphql_error_response(
+                "mutations are only accepted over POST", 405, "METHOD_NOT_ALLOWED", Allow="POST"
+            )
+        if message == "Unsupported content type":
+            status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
+            message = "POST a JSON body with Content-Type: application/json"
+        elif status == 405:
+            code = "METHOD_NOT_ALLOWED"
+        return graphql_error_response(message, status, code)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         viewer: Viewer = request.scope.get("state", {}).get("viewer", ANONYMOUS)
@@ -131,4 +141,3 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
-

@@ -25,14 +25,15 @@ def _run(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
 
 async def _prepare(*, demo: bool) -> list[tuple[Any, str]]:
     """Reference data into an empty database; with `demo`, the demo and its tokens."""
+    from hub.db import setup_lock
     from hub.seed.demo import issue_demo_tokens, load_demo
     from hub.seed.reference import load_reference_data
 
-    await load_reference_data()
-    if not demo:
-        return []
-    await load_demo()
-    return await issue_demo_tokens()
+    async with setup_lock():
+        await load_reference_data()
+        if demo:
+            await load_demo()
+    return await issue_demo_tokens() if demo else []
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -43,7 +44,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     os.environ.setdefault("HUB_BASE_URL", base_url)
     print(f"OK OCE hub: GraphiQL at {base_url}/graphql", flush=True)
     if tokens:
-        print("Demo tokens (paste into GraphiQL's Headers as {\"Authorization\": \"Bearer …\"}):")
+        print('Demo tokens (paste into GraphiQL\'s Headers as {"Authorization": "Bearer …"}):')
         for account, secret in tokens:
             print(f"  {account.role.value:<12} {account.email:<34} {secret}")
     sys.stdout.flush()
@@ -65,12 +66,14 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.db import setup_lock
     from hub.seed.demo import load_demo
     from hub.seed.reference import load_reference_data
 
     async def seed() -> bool:
-        await load_reference_data()
-        return await load_demo()
+        async with setup_lock():
+            await load_reference_data()
+            return await load_demo()
 
     loaded = _run(settings, seed)
     print("Jakarta demo loaded" if loaded else "Jakarta demo already present; nothing changed")
@@ -157,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-demo", action="store_true", help="reference data only, no demo")
     serve.set_defaults(func=cmd_serve)
 
-    migrate = commands.add_parser("migrate", help="apply pending migrations and load reference data")
+    migrate = commands.add_parser(
+        "migrate", help="apply pending migrations and load reference data"
+    )
     migrate.set_defaults(func=cmd_migrate)
 
     seed = commands.add_parser("seed", help="load a dataset")
@@ -168,7 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="create, list or revoke API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
     create = token_commands.add_parser("create", help="create a token (and its account if new)")
-    create.add_argument("--role", required=True, choices=["ADMIN", "STAFF", "COORDINATOR", "PARTNER"])
+    create.add_argument(
+        "--role", required=True, choices=["ADMIN", "STAFF", "COORDINATOR", "PARTNER"]
+    )
     create.add_argument("--email", required=True)
     create.add_argument("--centre", metavar="KECAMATAN_CODE", help="the centre of a STAFF account")
     create.add_argument("--community", metavar="GLOBAL_ID", help="the community of a COORDINATOR")

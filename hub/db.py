@@ -48,24 +48,34 @@ def is_postgres(connection: BaseDBAsyncClient) -> bool:
     return connection.capabilities.dialect == "postgres"
 
 
-async def migrate(connection: BaseDBAsyncClient | None = None) -> None:
-    """Apply pending migrations. On PostgreSQL, under an advisory lock, so that processes
-    starting together never race; the lock is held on one dedicated connection."""
+@asynccontextmanager
+async def setup_lock(connection: BaseDBAsyncClient | None = None) -> AsyncIterator[None]:
+    """Serialise set-up work (migrations, reference data) across processes: on PostgreSQL an
+    advisory lock held on one dedicated connection; SQLite serialises writers itself."""
     connection = connection or connections.get("default")
-    apps = tortoise_config("")["apps"]
     if not is_postgres(connection):
-        await MigrationExecutor(connection, apps).migrate()
+        yield
         return
-    async with connection.acquire_connection() as raw:  # type: ignore[attr-defined]
+    async with connection.acquire_connection() as raw:
         await raw.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
         try:
-            await MigrationExecutor(connection, apps).migrate()
+            yield
         finally:
             await raw.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
 
 
+async def migrate() -> None:
+    """Apply pending migrations, under the set-up lock so that processes starting together
+    never race."""
+    connection = connections.get("default")
+    async with setup_lock(connection):
+        await MigrationExecutor(connection, tortoise_config("")["apps"]).migrate()
+
+
 @asynccontextmanager
-async def open_database(settings: Settings, *, migrate_on_open: bool | None = None) -> AsyncIterator[None]:
+async def open_database(
+    settings: Settings, *, migrate_on_open: bool | None = None
+) -> AsyncIterator[None]:
     """Initialise Tortoise for `settings.database_url` and, unless switched off, migrate."""
     if settings.is_sqlite:
         path = settings.database_url.removeprefix("sqlite://").split("?", 1)[0]

@@ -1,4 +1,4 @@
-"""The directory: regions, centres, communities and mentors (reads here; writes in later modules)."""
+"""The directory: regions, centres, communities and mentors, and the lists of them."""
 
 from __future__ import annotations
 
@@ -37,9 +37,7 @@ def community_query(
         query = query.filter(kind=kind)
     if sector_code:
         query = query.filter(
-            id__in=Subquery(
-                Community.filter(sectors__sector__code=sector_code).values("id")
-            )
+            id__in=Subquery(Community.filter(sectors__sector__code=sector_code).values("id"))
         )
     if area_code:
         served = CommunityArea.filter(

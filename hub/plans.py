@@ -40,9 +40,7 @@ def plan_query(
             pending = pending.filter(community_id=viewer.community_id)
         else:
             pending = pending.filter(id__in=[])
-        query = query.filter(
-            status=PlanStatus.PROPOSED, id__in=Subquery(pending.values("plan_id"))
-        )
+        query = query.filter(status=PlanStatus.PROPOSED, id__in=Subquery(pending.values("plan_id")))
     return query.order_by("-id")
 
 

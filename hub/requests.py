@@ -48,7 +48,8 @@ class RequestIdFilter(logging.Filter):
     """Adds `request_id` to every log record (`%(request_id)s` in formats)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get()
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id.get()
         return True
 
 

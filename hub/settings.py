@@ -74,7 +74,9 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         data_dir = Path(env.get("HUB_DATA_DIR", "").strip() or "var")
-        database_url = env.get("HUB_DATABASE_URL", "").strip() or sqlite_url(data_dir / "hub.sqlite3")
+        database_url = env.get("HUB_DATABASE_URL", "").strip() or sqlite_url(
+            data_dir / "hub.sqlite3"
+        )
         if not database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
             raise SettingsError("HUB_DATABASE_URL must start with sqlite:// or postgres://")
         origins = tuple(o.strip() for o in env.get("HUB_CORS_ORIGINS", "").split(",") if o.strip())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
@@ -15,11 +17,12 @@ PUBLIC_TRAINING_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.COMPLETED)
 
 def party_filter(viewer: Viewer, prefix: str = "") -> Q | None:
     """A filter on plans where the viewer's centre or community is a party; None: no such plan."""
+    lookup: dict[str, Any] = {}
     if viewer.role is Role.STAFF and viewer.centre_id is not None:
-        return Q(**{f"{prefix}centre_id": viewer.centre_id})
-    if viewer.role is Role.COORDINATOR and viewer.community_id is not None:
-        return Q(**{f"{prefix}parties__community_id": viewer.community_id})
-    return None
+        lookup = {f"{prefix}centre_id": viewer.centre_id}
+    elif viewer.role is Role.COORDINATOR and viewer.community_id is not None:
+        lookup = {f"{prefix}parties__community_id": viewer.community_id}
+    return Q(**lookup) if lookup else None
 
 
 def visible_plans(viewer: Viewer) -> QuerySet[Plan]:
@@ -35,9 +38,7 @@ def visible_plans(viewer: Viewer) -> QuerySet[Plan]:
 def can_see_plan(viewer: Viewer, plan: Plan, parties: list[PlanParty]) -> bool:
     if viewer.is_admin:
         return True
-    return any(
-        viewer.acts_for(centre_id=p.centre_id, community_id=p.community_id) for p in parties
-    )
+    return any(viewer.acts_for(centre_id=p.centre_id, community_id=p.community_id) for p in parties)
 
 
 def visible_trainings(viewer: Viewer) -> QuerySet[Training]:
@@ -64,7 +65,7 @@ async def mentors_in_open_plans_of(viewer: Viewer) -> set[int]:
     teaching = await TrainingMentor.filter(
         training_condition, training__plan__status__in=OPEN_PLAN_STATUSES
     ).values_list("mentor_id", flat=True)
-    return {int(m) for m in [*allocated, *teaching]}
+    return {int(cast(int, m)) for m in [*allocated, *teaching]}
 
 
 def mentor_contact_visible(viewer: Viewer, mentor: Mentor, plan_mentor_ids: set[int]) -> bool:

@@ -24,8 +24,8 @@ class AuditEntry(Model):
     action = fields.CharField(max_length=40)
     entity = fields.CharField(max_length=40)
     entity_id = fields.IntField(null=True)
-    before: dict[str, Any] | None = fields.JSONField(null=True)  # type: ignore[assignment]
-    after: dict[str, Any] | None = fields.JSONField(null=True)  # type: ignore[assignment]
+    before: dict[str, Any] | None = fields.JSONField(null=True)
+    after: dict[str, Any] | None = fields.JSONField(null=True)
 
     class Meta:
         table = "audit_entry"

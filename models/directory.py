@@ -57,7 +57,7 @@ class Community(Model):
     name = fields.CharField(max_length=160, unique=True)
     kind = fields.CharEnumField(CommunityKind, max_length=16)
     description = fields.TextField(default="")
-    audiences: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    audiences: list[str] = fields.JSONField(default=list)
     member_count = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -163,9 +163,7 @@ class MentorSkill(Model):
     class Meta:
         table = "mentor_skill"
         unique_together = (("mentor", "sector"),)
-        constraints = (
-            CheckConstraint(check="capacity >= 0", name="mentor_skill_capacity_ck"),
-        )
+        constraints = (CheckConstraint(check="capacity >= 0", name="mentor_skill_capacity_ck"),)
 
 
 class Demand(Model):

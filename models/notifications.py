@@ -44,7 +44,7 @@ class Notification(Model):
     status = fields.CharEnumField(
         NotificationStatus, max_length=10, default=NotificationStatus.PENDING
     )
-    context: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    context: dict[str, Any] = fields.JSONField(default=dict)
     due_at = fields.DatetimeField()
     attempts = fields.IntField(default=0)
     last_error = fields.TextField(null=True)

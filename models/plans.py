@@ -145,9 +145,7 @@ class Training(Model):
         indexes = (("status", "starts_at"), ("centre_id", "starts_at"))
         constraints = (
             CheckConstraint(check="ends_at > starts_at", name="training_period_ck"),
-            CheckConstraint(
-                check="capacity IS NULL OR capacity >= 0", name="training_capacity_ck"
-            ),
+            CheckConstraint(check="capacity IS NULL OR capacity >= 0", name="training_capacity_ck"),
         )
 
 

@@ -41,7 +41,9 @@ class Query(RegionQueries, DirectoryQueries, PlanQueries, AccountQueries):
     )
 
 
-@strawberry.type(description="Change the graph. Every mutation returns `errors` for the expected failures.")
+@strawberry.type(
+    description="Change the graph. Every mutation returns `errors` for the expected failures."
+)
 class Mutation(AccountMutations):
     pass
 

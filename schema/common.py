@@ -131,9 +131,7 @@ def slice_connection(
     limit = page_size(first)
     start = decode_cursor(after) + 1
     page = items[start : start + limit]
-    return _connection(
-        page, start=start, total=len(items), has_next=start + limit < len(items)
-    )
+    return _connection(page, start=start, total=len(items), has_next=start + limit < len(items))
 
 
 def wants_total_count(info: strawberry.Info) -> bool:

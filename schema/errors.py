@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from hub.errors import HubError
+from hub.requests import current_request_id
 
 log = logging.getLogger("hub.graphql")
 
@@ -54,7 +55,12 @@ class PublicErrors(SchemaExtension):
         for error in errors:
             original = error.original_error
             if original is not None and not isinstance(original, HubError | GraphQLError):
+                rid = current_request_id()
                 log.error(
-                    "unexpected error in %s", error.path, exc_info=(type(original), original, original.__traceback__)
+                    "unexpected error at %s (request %s)",
+                    error.path,
+                    rid,
+                    exc_info=(type(original), original, original.__traceback__),
+                    extra={"request_id": rid},
                 )
         result.errors = [public_error(e) for e in errors]  # type: ignore[union-attr]

@@ -113,9 +113,7 @@ async def load_reference_data() -> bool:
                 for row in rows
             ]
         )
-        ids = dict(
-            await Region.filter(level=RegionLevel.KECAMATAN).values_list("code", "id")
-        )
+        ids = dict(await Region.filter(level=RegionLevel.KECAMATAN).values_list("code", "id"))
         kota_names = {k.code: k.name for k in kotas.values()}
         await Centre.bulk_create(
             [

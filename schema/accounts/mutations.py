@@ -30,7 +30,9 @@ class AccountMutations:
     @strawberry.mutation(description="Change the signed-in account's name or language.")
     async def update_viewer(self, info: Info, input: UpdateViewerInput) -> AccountPayload:
         try:
-            row = await update_viewer(viewer=info.context.viewer, name=input.name, locale=input.locale)
+            row = await update_viewer(
+                viewer=info.context.viewer, name=input.name, locale=input.locale
+            )
         except HubError as error:
             return AccountPayload(account=None, errors=user_errors(error))
         return AccountPayload(account=Account.from_model(row), errors=[])

@@ -223,6 +223,8 @@ class Plan(relay.Node):
     async def events(self, info: Info) -> list[PlanEvent]:
         rows = await info.context.loaders.events_by_plan_id.load(self.pk)
         return [
-            PlanEvent(kind=e.kind, at=e.at, details=e.details, version=e.version, actor_id=e.actor_id)
+            PlanEvent(
+                kind=e.kind, at=e.at, details=e.details, version=e.version, actor_id=e.actor_id
+            )
             for e in rows
         ]

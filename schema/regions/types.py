@@ -48,9 +48,7 @@ class Kota(relay.Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Kecamatan]:
         rows = await info.context.loaders.kecamatans_by_kota_id.load(self.pk)
-        return slice_connection(
-            [Kecamatan.from_model(r) for r in rows], first=first, after=after
-        )
+        return slice_connection([Kecamatan.from_model(r) for r in rows], first=first, after=after)
 
 
 @strawberry.type(
@@ -103,9 +101,7 @@ class Kecamatan(relay.Node):
         return Centre.from_model(row) if row else None
 
 
-@strawberry.type(
-    description="A region a community serves: a province, a kota or a kecamatan."
-)
+@strawberry.type(description="A region a community serves: a province, a kota or a kecamatan.")
 class Area:
     code: str = strawberry.field(description="Kemendagri code.")
     name: str = strawberry.field(description="Short name.")
@@ -114,4 +110,3 @@ class Area:
     @classmethod
     def from_model(cls, region: Region) -> Area:
         return cls(code=region.code, name=region.name, level=region.level)
-
