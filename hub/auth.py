@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from hub import dataversion
 from hub.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from models.accounts import Account, ApiToken
 from models.directory import Centre, Community
@@ -209,5 +210,7 @@ async def update_viewer(*, viewer: Viewer, name: str | None, locale: str | None)
         if not name.strip():
             raise Invalid("name must not be empty", field=["name"])
         account.name = name.strip()[:160]
-    await account.save()
+    async with in_transaction():
+        await account.save()
+        await dataversion.bump()
     return account

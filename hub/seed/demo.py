@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from tortoise.transactions import in_transaction
 
+from hub import dataversion
 from models.accounts import Account
 from models.directory import (
     Centre,
@@ -450,6 +451,7 @@ async def load_demo(*, today: date | None = None) -> bool:
         await _load_demand(rng, centres, sectors, sector_codes)
         accounts = await _load_accounts(centres, communities)
         await _load_plans(today, centres, communities, sectors, accounts)
+        await dataversion.bump()
     return True
 
 
@@ -567,9 +569,16 @@ async def _load_plans(
     for week, (code, community_name, title, sector_code, mentees, active) in enumerate(specs):
         centre = by_code[code]
         community = communities[community_name]
-        mentor = await Mentor.filter(community=community, skills__sector__code=sector_code).first()
-        if mentor is None:
+        skill = (
+            await MentorSkill.filter(mentor__community=community, sector=sectors[sector_code])
+            .order_by("-capacity", "id")
+            .select_related("mentor")
+            .first()
+        )
+        if skill is None:
             continue
+        mentor = skill.mentor
+        mentees = min(mentees, skill.capacity)
         proposer = accounts[Role.COORDINATOR] if not active else accounts[Role.ADMIN]
         plan = await Plan.create(
             title=title,

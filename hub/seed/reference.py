@@ -8,6 +8,7 @@ from importlib import resources
 
 from tortoise.transactions import in_transaction
 
+from hub import dataversion
 from models.directory import Centre, Sector
 from models.enums import RegionLevel
 from models.regions import Region
@@ -127,4 +128,5 @@ async def load_reference_data() -> bool:
             ]
         )
         await load_sectors()
+        await dataversion.bump()
     return True

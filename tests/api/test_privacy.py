@@ -70,11 +70,10 @@ async def test_a_centre_mentors_contact_is_for_admin_and_own_centre_staff(
 async def test_a_community_mentors_contact_is_for_its_coordinator(
     gql: GraphQLClient, tokens: Tokens
 ) -> None:
-    mentor = (
-        await Mentor.filter(community__name="Komunitas Kuliner Nusantara").order_by("-id").first()
-    )
-    assert mentor is not None
-    assert await Allocation.filter(mentor=mentor).count() == 0
+    mentor = await Mentor.filter(
+        community__name="Komunitas Kuliner Nusantara", allocations__id__isnull=True
+    ).first()
+    assert mentor is not None  # works in no plan: only its own coordinator sees it
 
     coordinator = await _contact(gql, tokens, mentor, "coordinator")
     assert coordinator["data"]["node"]["email"] == mentor.email
