@@ -1,4 +1,4 @@
-"""Joint mentoring plans and their trainings: what the viewer may list."""
+"""What the viewer may list of plans and trainings."""
 
 from __future__ import annotations
 
