@@ -88,3 +88,13 @@ async def open_database(
         yield
     finally:
         await Tortoise.close_connections()
+
+
+async def take_write_lock() -> None:
+    """Call first in a transaction that reads, then writes depending on what it read. SQLite
+    otherwise starts a deferred transaction that may fail when it later writes (another
+    process wrote meanwhile); a first write takes the lock at once. PostgreSQL needs nothing
+    here: such transactions lock the rows they decide on."""
+    connection = connections.get("default")
+    if not is_postgres(connection):
+        await connection.execute_query("UPDATE data_version SET value = value WHERE id = 1")

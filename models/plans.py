@@ -20,7 +20,7 @@ class Plan(Model):
 
     id = fields.IntField(primary_key=True)
     title = fields.CharField(max_length=200)
-    goals = fields.TextField(null=True)
+    goals: str | None = fields.TextField(null=True)
     status = fields.CharEnumField(PlanStatus, max_length=12, default=PlanStatus.PROPOSED)
     version = fields.IntField(default=1)
     starts_on = fields.DateField()
@@ -72,7 +72,7 @@ class PlanParty(Model):
     )
     responded_by_id: int | None
     responded_at = fields.DatetimeField(null=True)
-    note = fields.TextField(null=True)
+    note: str | None = fields.TextField(null=True)
 
     class Meta:
         table = "plan_party"
@@ -201,7 +201,7 @@ class PlanEvent(Model):
     actor_id: int | None
     version = fields.IntField(description="The plan's version after the change")
     at = fields.DatetimeField(auto_now_add=True)
-    details = fields.TextField(null=True)
+    details: str | None = fields.TextField(null=True)
 
     class Meta:
         table = "plan_event"

@@ -25,6 +25,7 @@ from schema.accounts.types import Account
 from schema.directory.queries import DirectoryQueries
 from schema.directory.types import Centre, Community, Mentor
 from schema.errors import PublicErrors
+from schema.plans.mutations import PlanMutations
 from schema.plans.queries import PlanQueries
 from schema.plans.types import Plan, Training
 from schema.regions.queries import RegionQueries
@@ -44,7 +45,7 @@ class Query(RegionQueries, DirectoryQueries, PlanQueries, AccountQueries):
 @strawberry.type(
     description="Change the graph. Every mutation returns `errors` for the expected failures."
 )
-class Mutation(AccountMutations):
+class Mutation(PlanMutations, AccountMutations):
     pass
 
 
