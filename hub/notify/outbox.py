@@ -1,0 +1,358 @@
+"""The transactional outbox: the emails one plan event makes, written in the change's transaction.
+
+The plan workflow calls `notify_plan_event` inside the transaction of each change, after the
+change is written. The rows commit or roll back with the change: nothing is sent for a change
+that rolled back, nothing is lost for one that committed. Each row has its Message-ID from the
+moment it is written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from tortoise.expressions import Q, Subquery
+
+from hub.errors import NotFound
+from hub.ids import encode_global_id
+from hub.settings import Settings
+from models.accounts import Account, NotificationPreference
+from models.directory import Mentor
+from models.enums import DeliveryMode, NotificationStatus, Role
+from models.notifications import Notification
+from models.plans import Allocation, Plan, PlanParty, Training, TrainingMentor
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+DIGEST_TIME = time(7, 0)
+"""Daily digests are due at this local time in Jakarta."""
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+class EventKind(StrEnum):
+    """What happened to a plan or its trainings; one kind per email, and per preference."""
+
+    PLAN_PROPOSED = "PLAN_PROPOSED"
+    PLAN_ANSWERED = "PLAN_ANSWERED"
+    PLAN_REVISED = "PLAN_REVISED"
+    PLAN_ACTIVATED = "PLAN_ACTIVATED"
+    PLAN_DECLINED = "PLAN_DECLINED"
+    PLAN_CANCELLED = "PLAN_CANCELLED"
+    PLAN_COMPLETED = "PLAN_COMPLETED"
+    TRAINING_SCHEDULED = "TRAINING_SCHEDULED"
+    TRAINING_CHANGED = "TRAINING_CHANGED"
+    TRAINING_CANCELLED = "TRAINING_CANCELLED"
+
+
+COALESCED_KINDS = frozenset({EventKind.PLAN_REVISED, EventKind.TRAINING_CHANGED})
+"""Kinds that wait for the coalescing window so that rapid edits make one email."""
+
+CALENDAR_METHODS = {
+    EventKind.TRAINING_SCHEDULED: "REQUEST",
+    EventKind.TRAINING_CHANGED: "REQUEST",
+    EventKind.TRAINING_CANCELLED: "CANCEL",
+}
+"""The iCalendar METHOD of the invite that emails of these kinds carry."""
+
+_configured: Settings | None = None
+
+
+def configure(settings: Settings) -> None:
+    """The settings the outbox uses when a caller passes none (set by the app and the worker)."""
+    global _configured
+    _configured = settings
+
+
+def current_settings() -> Settings:
+    return _configured if _configured is not None else Settings.from_env()
+
+
+def base_url(settings: Settings) -> str:
+    return (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
+
+
+def mail_host(settings: Settings) -> str:
+    """The host part of Message-IDs and calendar UIDs: the host of `HUB_BASE_URL`."""
+    return urlsplit(base_url(settings)).hostname or "localhost"
+
+
+def new_message_id(host: str) -> str:
+    return f"<notification.{uuid.uuid4().hex}@{host}>"
+
+
+def training_uid(training_id: int, host: str) -> str:
+    """The calendar UID of a training: the same in every invite about it."""
+    return f"training-{training_id}@{host}"
+
+
+def next_digest_at(now: datetime) -> datetime:
+    """The next daily digest time (07:00 in Jakarta) strictly after `now`, in UTC."""
+    local = now.astimezone(JAKARTA)
+    due = datetime.combine(local.date(), DIGEST_TIME, tzinfo=JAKARTA)
+    if due <= local:
+        due += timedelta(days=1)
+    return due.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One address an event's email goes to, with the language to write it in."""
+
+    email: str
+    name: str
+    locale: str
+    account_id: int | None = None
+    mentor_id: int | None = None
+
+
+def _usable(address: str | None) -> str | None:
+    """A normalised address, or None for one that cannot be sent to (it would be refused by
+    the SMTP client: empty, no @, whitespace or line breaks)."""
+    if not address:
+        return None
+    address = address.strip().lower()
+    if "@" not in address or any(c.isspace() for c in address):
+        return None
+    return address
+
+
+async def plan_recipients(*, plan: Plan, actor_id: int | None) -> list[Recipient]:
+    """Everyone an event of `plan` concerns: the STAFF accounts of its centre, the COORDINATOR
+    accounts of its communities, and the active mentors with an address who are allocated to
+    it or teach its trainings. Never the actor (by account, and by address); each address once,
+    accounts before mentors (an account carries a chosen language; mentors get Indonesian)."""
+    parties = await PlanParty.filter(plan_id=plan.id).values_list("centre_id", "community_id")
+    centre_ids = {plan.centre_id} | {c for c, _ in parties if c is not None}
+    community_ids = [k for _, k in parties if k is not None]
+    who = Q(role=Role.STAFF, centre_id__in=list(centre_ids))
+    if community_ids:
+        who |= Q(role=Role.COORDINATOR, community_id__in=community_ids)
+    accounts = await Account.filter(who).order_by("id")
+    mentors = await Mentor.filter(
+        Q(id__in=Subquery(Allocation.filter(plan_id=plan.id).values("mentor_id")))
+        | Q(id__in=Subquery(TrainingMentor.filter(training__plan_id=plan.id).values("mentor_id"))),
+        active=True,
+        email__isnull=False,
+    ).order_by("id")
+    excluded: set[str] = set()
+    if actor_id is not None:
+        actor_email = await Account.filter(id=actor_id).values_list("email", flat=True)
+        excluded.update(e for e in (_usable(str(a)) for a in actor_email) if e)
+
+    recipients: list[Recipient] = []
+    for account in accounts:
+        address = _usable(account.email)
+        if address and account.id != actor_id and address not in excluded:
+            excluded.add(address)
+            recipients.append(
+                Recipient(address, account.name, account.locale, account_id=account.id)
+            )
+    for mentor in mentors:
+        address = _usable(mentor.email)
+        if address and address not in excluded:
+            excluded.add(address)
+            recipients.append(Recipient(address, mentor.name, "id", mentor_id=mentor.id))
+    return recipients
+
+
+async def delivery_modes(*, emails: Sequence[str], kind: EventKind) -> dict[str, DeliveryMode]:
+    """The chosen mode of each address for `kind`; IMMEDIATE where none was chosen."""
+    chosen = dict(
+        await NotificationPreference.filter(email__in=list(emails), kind=kind.value).values_list(
+            "email", "mode"
+        )
+    )
+    return {e: DeliveryMode(chosen.get(e, DeliveryMode.IMMEDIATE)) for e in emails}
+
+
+def _training_snapshot(training: Training, host: str) -> dict[str, Any]:
+    return {
+        "id": training.id,
+        "uid": training_uid(training.id, host),
+        "title": training.title,
+        "sector": training.sector.name,
+        "sector_en": training.sector.name_en,
+        "starts_at": training.starts_at.astimezone(UTC).isoformat(),
+        "ends_at": training.ends_at.astimezone(UTC).isoformat(),
+        "venue": training.venue,
+        "status": training.status.value,
+        "revision": training.revision,
+    }
+
+
+async def event_snapshot(
+    *,
+    kind: EventKind,
+    plan: Plan,
+    actor_id: int | None,
+    training_ids: Sequence[int],
+    details: str | None,
+    settings: Settings,
+) -> dict[str, Any]:
+    """What the email reports, as plain JSON: the plan and trainings as they are now."""
+    host = mail_host(settings)
+    trainings = (
+        await Training.filter(plan_id=plan.id).select_related("sector").order_by("starts_at", "id")
+    )
+    if kind in CALENDAR_METHODS:
+        wanted = set(training_ids)
+        trainings = [t for t in trainings if t.id in wanted]
+    actor = (
+        await Account.filter(id=actor_id).values_list("name", flat=True)
+        if actor_id is not None
+        else []
+    )
+    return {
+        "kind": kind.value,
+        "plan": {
+            "id": plan.id,
+            "gid": encode_global_id("Plan", plan.id),
+            "title": plan.title,
+            "status": plan.status.value,
+            "version": plan.version,
+            "starts_on": plan.starts_on.isoformat(),
+            "ends_on": plan.ends_on.isoformat(),
+            "centre": plan.centre.name,
+        },
+        "actor": str(actor[0]) if actor else None,
+        "details": [details] if details else [],
+        "changes": 1,
+        "method": CALENDAR_METHODS.get(kind),
+        "trainings": [_training_snapshot(t, host) for t in trainings],
+    }
+
+
+def _merged(previous: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
+    """A pending row's snapshot after a later change of the same kind: the latest state, with
+    every change's details and the number of changes it stands for."""
+    merged = {
+        **latest,
+        "details": [*previous.get("details", []), *latest["details"]],
+        "changes": int(previous.get("changes", 1)) + 1,
+    }
+    if "first_attempt_at" in previous:  # a row already tried keeps its retry deadline
+        merged["first_attempt_at"] = previous["first_attempt_at"]
+    return merged
+
+
+async def notify_plan_event(
+    *,
+    kind: EventKind,
+    plan_id: int,
+    actor_id: int | None,
+    training_ids: Sequence[int] = (),
+    details: str | None = None,
+    settings: Settings | None = None,
+) -> int:
+    """Write the outbox rows for one plan event; call inside the change's transaction, after
+    the change is written (recipients are computed from the plan as it is now). Returns the
+    number of rows written (new rows, and pending rows a coalesced change updated).
+
+    Each recipient gets at most one row, in their language, unless their preference for this
+    kind is OFF. IMMEDIATE rows are due at once, except revisions and training changes, which
+    are due after the coalescing window and absorb later changes while still pending. DIGEST
+    rows are due at the next daily digest."""
+    settings = settings or current_settings()
+    kind = EventKind(kind)
+    plan = await Plan.get_or_none(id=plan_id).select_related("centre")
+    if plan is None:
+        raise NotFound(f"no plan with id {plan_id}")
+    recipients = await plan_recipients(plan=plan, actor_id=actor_id)
+    if not recipients:
+        return 0
+    modes = await delivery_modes(emails=[r.email for r in recipients], kind=kind)
+    wanted = [r for r in recipients if modes[r.email] is not DeliveryMode.OFF]
+    if not wanted:
+        return 0
+    snapshot = await event_snapshot(
+        kind=kind,
+        plan=plan,
+        actor_id=actor_id,
+        training_ids=training_ids,
+        details=details,
+        settings=settings,
+    )
+    training_id = training_ids[0] if len(training_ids) == 1 else None
+    now = datetime.now(UTC)
+    window = settings.mail_coalesce_seconds if kind in COALESCED_KINDS else 0.0
+
+    merged: set[str] = set()
+    if window > 0:
+        merged = await _coalesce(
+            kind=kind,
+            plan_id=plan.id,
+            training_id=training_id,
+            recipients=[r for r in wanted if modes[r.email] is DeliveryMode.IMMEDIATE],
+            snapshot=snapshot,
+        )
+    host = mail_host(settings)
+    immediate_due = now + timedelta(seconds=window)
+    rows = [
+        Notification(
+            message_id=new_message_id(host),
+            kind=kind.value,
+            plan_id=plan.id,
+            training_id=training_id,
+            account_id=r.account_id,
+            mentor_id=r.mentor_id,
+            recipient_email=r.email,
+            recipient_name=r.name[:160],
+            locale=r.locale,
+            mode=modes[r.email],
+            status=NotificationStatus.PENDING,
+            context=snapshot,
+            due_at=immediate_due
+            if modes[r.email] is DeliveryMode.IMMEDIATE
+            else next_digest_at(now),
+        )
+        for r in wanted
+        if r.email not in merged
+    ]
+    if rows:
+        await Notification.bulk_create(rows)
+    return len(rows) + len(merged)
+
+
+async def _coalesce(
+    *,
+    kind: EventKind,
+    plan_id: int,
+    training_id: int | None,
+    recipients: Sequence[Recipient],
+    snapshot: dict[str, Any],
+) -> set[str]:
+    """Fold this change into the still-pending rows of the same plan, kind (and training) for
+    these recipients; returns the addresses whose row absorbed it. A row the worker claims
+    meanwhile is left alone (the conditional update misses it) and gets a new row instead."""
+    if not recipients:
+        return set()
+    same_training = (
+        Q(training_id=training_id) if training_id is not None else Q(training_id__isnull=True)
+    )
+    pending = await Notification.filter(
+        same_training,
+        plan_id=plan_id,
+        kind=kind.value,
+        status=NotificationStatus.PENDING,
+        mode=DeliveryMode.IMMEDIATE,
+        recipient_email__in=[r.email for r in recipients],
+    ).order_by("id")
+    by_address = {r.email: r for r in recipients}
+    merged: set[str] = set()
+    for row in pending:
+        if row.recipient_email in merged:
+            continue
+        recipient = by_address[row.recipient_email]
+        updated = await Notification.filter(id=row.id, status=NotificationStatus.PENDING).update(
+            context=_merged(row.context, snapshot),
+            locale=recipient.locale,
+            recipient_name=recipient.name[:160],
+        )
+        if updated:
+            merged.add(row.recipient_email)
+    return merged
