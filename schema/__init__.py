@@ -20,6 +20,7 @@ from strawberry.types import ExecutionContext
 
 from hub.settings import Settings
 from schema.accounts.mutations import AccountMutations
+from schema.admin.queries import AdminQueries
 from schema.accounts.queries import AccountQueries
 from schema.accounts.types import Account
 from schema.directory.queries import DirectoryQueries
@@ -35,7 +36,7 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 @strawberry.type(description="Read the OK OCE collaboration graph.")
-class Query(RegionQueries, DirectoryQueries, PlanQueries, AccountQueries):
+class Query(RegionQueries, DirectoryQueries, PlanQueries, AccountQueries, AdminQueries):
     node: relay.Node | None = relay.node(description="Any object with an `id`, by that id.")
     nodes: list[relay.Node | None] = relay.node(
         description="Objects by their ids, in the same order; null for ids not found or hidden."

@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from hub.auth import ANONYMOUS, Viewer
+from hub.caching import ResponseCache
 from hub.settings import Settings
 from hub.visibility import mentors_in_open_plans_of
 from schema.directory.loaders import (
@@ -93,6 +94,7 @@ class Context:
 
     settings: Settings
     viewer: Viewer = ANONYMOUS
+    cache: ResponseCache | None = None
     request: HTTPConnection | None = None
     response: Response | None = None
     loaders: Loaders = field(default_factory=Loaders)

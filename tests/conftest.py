@@ -10,7 +10,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,20 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+def uncached_app(app: Starlette, settings: Settings) -> Starlette:
+    """A second app on the same database with the response cache off (`HUB_CACHE=off`), for
+    tests that must see every read executed. It shares the session app's connections."""
+    return create_app(replace(settings, cache_enabled=False))
+
+
+@pytest.fixture
+async def uncached_gql(uncached_app: Starlette) -> AsyncIterator[GraphQLClient]:
+    transport = httpx.ASGITransport(app=uncached_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+        yield GraphQLClient(http)
 
 
 async def reset_database(*, demo: bool) -> None:

@@ -89,7 +89,9 @@ async def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
     monkeypatch.setattr(region_queries, "kotas", broken)
     with caplog.at_level(logging.ERROR, logger="hub.graphql"):
         response = await client.post(
-            "/graphql", json={"query": KOTAS}, headers={"X-Request-ID": "trace-me"}
+            "/graphql",
+            json={"query": "query Broken { kotas { code } }"},
+            headers={"X-Request-ID": "trace-me"},
         )
 
     error = response.json()["errors"][0]
