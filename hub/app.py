@@ -24,6 +24,8 @@ from hub.auth import ANONYMOUS, Viewer, authenticate
 from hub.db import open_database
 from hub.errors import Unauthenticated
 from hub.graphiql import graphiql_html, static_routes
+from hub.notify import outbox
+from hub.notify.pages import unsubscribe_endpoint
 from hub.requests import RequestIdMiddleware
 from hub.settings import Settings
 from schema.context import Context
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """The hub's ASGI application for `settings` (default: from the environment)."""
     settings = settings or Settings.from_env()
     schema.configure(settings)
+    outbox.configure(settings)
     graphql = HubGraphQL(settings)
 
     @contextlib.asynccontextmanager
@@ -126,6 +129,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
+            Route(
+                "/unsubscribe/{token}", unsubscribe_endpoint(settings), methods=["GET", "POST"]
+            ),
             *static_routes(),
         ],
         middleware=[

@@ -1,10 +1,12 @@
-"""The `hub` command: serve, migrate, seed, token, export-schema."""
+"""The `hub` command: serve, migrate, seed, worker, token, export-schema."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
+import signal
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -48,15 +50,56 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         for account, secret in tokens:
             print(f"  {account.role.value:<12} {account.email:<34} {secret}")
     sys.stdout.flush()
-    uvicorn.run(
-        "hub.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-    )
+    delivery = _start_delivery_worker(settings)
+    try:
+        uvicorn.run(
+            "hub.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+        )
+    finally:
+        _stop_delivery_worker(delivery)
     return 0
+
+
+def _start_delivery_worker(settings: Settings) -> subprocess.Popen[bytes] | None:
+    """One delivery worker (and, without HUB_SMTP_URL, the local sink) beside the web
+    workers, however many there are: a `hub worker` child that exits with this process."""
+    if not settings.worker_enabled:
+        return None
+    command = [sys.executable, "-m", "hub.cli", "worker", "--parent-pid", str(os.getpid())]
+    return subprocess.Popen(command, env=os.environ.copy())
+
+
+def _stop_delivery_worker(process: subprocess.Popen[bytes] | None) -> None:
+    """Graceful stop: the worker finishes the message in flight and hands the rest back."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return seconds
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.notify.runner import run_worker
+
+    return run_worker(settings, lease_seconds=args.lease_seconds, parent_pid=args.parent_pid)
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -169,6 +212,19 @@ def build_parser() -> argparse.ArgumentParser:
     which = seed.add_mutually_exclusive_group(required=True)
     which.add_argument("--demo", action="store_true", help="the Jakarta demo")
     seed.set_defaults(func=cmd_seed)
+
+    worker = commands.add_parser(
+        "worker", help="run only the notification delivery loop (until SIGTERM or Ctrl-C)"
+    )
+    worker.add_argument(
+        "--lease-seconds",
+        type=_positive_seconds,
+        default=60.0,
+        metavar="S",
+        help="how long claimed emails stay with this worker before another may take them over",
+    )
+    worker.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+    worker.set_defaults(func=cmd_worker)
 
     token = commands.add_parser("token", help="create, list or revoke API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)

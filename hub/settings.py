@@ -60,6 +60,7 @@ class Settings:
     mail_retry_base_seconds: float = 60.0
     mail_retry_deadline_seconds: float = 86400.0
     mail_coalesce_seconds: float = 120.0
+    secret_key: str | None = None
     cache_enabled: bool = True
     auto_migrate: bool = True
     worker_enabled: bool = True
@@ -89,6 +90,7 @@ class Settings:
             mail_retry_base_seconds=_number(env, "HUB_MAIL_RETRY_BASE_SECONDS", 60.0),
             mail_retry_deadline_seconds=_number(env, "HUB_MAIL_RETRY_DEADLINE_SECONDS", 86400.0),
             mail_coalesce_seconds=_number(env, "HUB_MAIL_COALESCE_SECONDS", 120.0),
+            secret_key=env.get("HUB_SECRET_KEY", "").strip() or None,
             cache_enabled=_flag(env, "HUB_CACHE", default=True),
             auto_migrate=_flag(env, "HUB_AUTO_MIGRATE", default=True),
             worker_enabled=_flag(env, "HUB_WORKER", default=True),

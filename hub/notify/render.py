@@ -1,0 +1,364 @@
+"""Emails from outbox rows: subject, plain text and HTML in the recipient's language, headers,
+calendar invites.
+
+Bodies come from Jinja2 templates in `templates/<locale>/` (autoescaped HTML, shared layout,
+loops over trainings and digest items); subjects and headlines from the phrase tables below.
+Rendering reads only the rows' snapshots: no database access."""
+
+from __future__ import annotations
+
+import email.policy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from hub.notify.calendar import training_invite
+from hub.notify.outbox import JAKARTA, EventKind, base_url
+from hub.notify.unsubscribe import make_token
+from hub.settings import Settings
+from models.enums import DeliveryMode
+from models.notifications import Notification
+
+LOCALES = ("id", "en")
+
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998, cte_type="7bit")
+"""CRLF line ends; headers folded only past RFC 5322's hard limit (Python's folding at 78
+can move a whole subject onto a continuation line, which some programs show with a leading
+space); bodies in quoted-printable or base64, so no relay needs 8BITMIME."""
+
+SUBJECTS: dict[str, dict[EventKind, str]] = {
+    "id": {
+        EventKind.PLAN_PROPOSED: "Rencana baru diusulkan: {plan}",
+        EventKind.PLAN_ANSWERED: "Tanggapan baru untuk rencana: {plan}",
+        EventKind.PLAN_REVISED: "Rencana direvisi: {plan}",
+        EventKind.PLAN_ACTIVATED: "Rencana disetujui semua pihak dan kini aktif: {plan}",
+        EventKind.PLAN_DECLINED: "Rencana ditolak: {plan}",
+        EventKind.PLAN_CANCELLED: "Rencana dibatalkan: {plan}",
+        EventKind.PLAN_COMPLETED: "Rencana selesai: {plan}",
+        EventKind.TRAINING_SCHEDULED: "Pelatihan dijadwalkan: {training} ({plan})",
+        EventKind.TRAINING_CHANGED: "Jadwal pelatihan berubah: {training} ({plan})",
+        EventKind.TRAINING_CANCELLED: "Pelatihan dibatalkan: {training} ({plan})",
+    },
+    "en": {
+        EventKind.PLAN_PROPOSED: "New plan proposed: {plan}",
+        EventKind.PLAN_ANSWERED: "New answer to the plan: {plan}",
+        EventKind.PLAN_REVISED: "Plan revised: {plan}",
+        EventKind.PLAN_ACTIVATED: "Plan accepted by every party and now active: {plan}",
+        EventKind.PLAN_DECLINED: "Plan declined: {plan}",
+        EventKind.PLAN_CANCELLED: "Plan cancelled: {plan}",
+        EventKind.PLAN_COMPLETED: "Plan completed: {plan}",
+        EventKind.TRAINING_SCHEDULED: "Training scheduled: {training} ({plan})",
+        EventKind.TRAINING_CHANGED: "Training rescheduled: {training} ({plan})",
+        EventKind.TRAINING_CANCELLED: "Training cancelled: {training} ({plan})",
+    },
+}
+
+SEVERAL_TRAININGS = {"id": "{n} pelatihan", "en": "{n} trainings"}
+
+HEADLINES: dict[str, dict[EventKind, str]] = {
+    "id": {
+        EventKind.PLAN_PROPOSED: "{actor} mengusulkan rencana pendampingan bersama.",
+        EventKind.PLAN_ANSWERED: "{actor} menanggapi rencana ini.",
+        EventKind.PLAN_REVISED: "{actor} merevisi rencana ini.",
+        EventKind.PLAN_ACTIVATED: "Semua pihak telah menyetujui rencana ini; rencana kini aktif.",
+        EventKind.PLAN_DECLINED: "{actor} menolak rencana ini.",
+        EventKind.PLAN_CANCELLED: "{actor} membatalkan rencana ini.",
+        EventKind.PLAN_COMPLETED: "{actor} menandai rencana ini selesai.",
+        EventKind.TRAINING_SCHEDULED: "Pelatihan berikut kini terjadwal.",
+        EventKind.TRAINING_CHANGED: "{actor} mengubah jadwal atau tempat pelatihan berikut.",
+        EventKind.TRAINING_CANCELLED: "Pelatihan berikut dibatalkan.",
+    },
+    "en": {
+        EventKind.PLAN_PROPOSED: "{actor} proposed a joint mentoring plan.",
+        EventKind.PLAN_ANSWERED: "{actor} answered this plan.",
+        EventKind.PLAN_REVISED: "{actor} revised this plan.",
+        EventKind.PLAN_ACTIVATED: "Every party has accepted this plan; it is now active.",
+        EventKind.PLAN_DECLINED: "{actor} declined this plan.",
+        EventKind.PLAN_CANCELLED: "{actor} cancelled this plan.",
+        EventKind.PLAN_COMPLETED: "{actor} marked this plan completed.",
+        EventKind.TRAINING_SCHEDULED: "The following training is now scheduled.",
+        EventKind.TRAINING_CHANGED: "{actor} changed the time or place of this training.",
+        EventKind.TRAINING_CANCELLED: "The following training has been cancelled.",
+    },
+}
+
+KIND_NAMES: dict[str, dict[EventKind, str]] = {
+    "id": {
+        EventKind.PLAN_PROPOSED: "rencana diusulkan",
+        EventKind.PLAN_ANSWERED: "tanggapan atas rencana",
+        EventKind.PLAN_REVISED: "rencana direvisi",
+        EventKind.PLAN_ACTIVATED: "rencana aktif",
+        EventKind.PLAN_DECLINED: "rencana ditolak",
+        EventKind.PLAN_CANCELLED: "rencana dibatalkan",
+        EventKind.PLAN_COMPLETED: "rencana selesai",
+        EventKind.TRAINING_SCHEDULED: "pelatihan dijadwalkan",
+        EventKind.TRAINING_CHANGED: "jadwal pelatihan berubah",
+        EventKind.TRAINING_CANCELLED: "pelatihan dibatalkan",
+    },
+    "en": {
+        EventKind.PLAN_PROPOSED: "plan proposed",
+        EventKind.PLAN_ANSWERED: "answer to a plan",
+        EventKind.PLAN_REVISED: "plan revised",
+        EventKind.PLAN_ACTIVATED: "plan active",
+        EventKind.PLAN_DECLINED: "plan declined",
+        EventKind.PLAN_CANCELLED: "plan cancelled",
+        EventKind.PLAN_COMPLETED: "plan completed",
+        EventKind.TRAINING_SCHEDULED: "training scheduled",
+        EventKind.TRAINING_CHANGED: "training rescheduled",
+        EventKind.TRAINING_CANCELLED: "training cancelled",
+    },
+}
+"""Kinds of event in words, for the unsubscribe page."""
+
+SOMEONE = {"id": "Seseorang", "en": "Someone"}
+DIGEST_SUBJECT = {
+    "id": "Ringkasan harian OK OCE: {n} kabar",
+    "en": "OK OCE daily digest: {n} updates",
+}
+PLAN_STATUS = {
+    "id": {
+        "PROPOSED": "diusulkan",
+        "ACTIVE": "aktif",
+        "DECLINED": "ditolak",
+        "CANCELLED": "dibatalkan",
+        "COMPLETED": "selesai",
+    },
+    "en": {
+        "PROPOSED": "proposed",
+        "ACTIVE": "active",
+        "DECLINED": "declined",
+        "CANCELLED": "cancelled",
+        "COMPLETED": "completed",
+    },
+}
+DAYS = {
+    "id": ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"],
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+}
+MONTHS = {
+    "id": [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+
+PLAN_QUERY = (
+    "query Plan($id: ID!) {\n  node(id: $id) {\n    ... on Plan {\n      title status version"
+    " startsOn endsOn\n      parties { status centre { name } community { name } note }\n"
+    "      trainings { title status startsAt endsAt venue }\n      events { kind at details }\n"
+    "    }\n  }\n}\n"
+)
+
+
+def _locale(value: str) -> str:
+    return value if value in LOCALES else "id"
+
+
+def format_day(value: date, locale: str) -> str:
+    """`Senin, 2 Juni 2025` / `Monday, 2 June 2025`."""
+    return (
+        f"{DAYS[locale][value.weekday()]}, {value.day} {MONTHS[locale][value.month - 1]}"
+        f" {value.year}"
+    )
+
+
+def format_period(starts_at: str, ends_at: str, locale: str) -> str:
+    """A training's time in Jakarta, e.g. `Senin, 2 Juni 2025, 09.00-12.00 WIB` (with an
+    en dash)."""
+    start = datetime.fromisoformat(starts_at).astimezone(JAKARTA)
+    end = datetime.fromisoformat(ends_at).astimezone(JAKARTA)
+    sep = "." if locale == "id" else ":"
+    clock = f"{start.hour:02d}{sep}{start.minute:02d}"
+    until = f"{end.hour:02d}{sep}{end.minute:02d}"
+    if end.date() != start.date():
+        until = f"{format_day(end.date(), locale)}, {until}"
+    return f"{format_day(start.date(), locale)}, {clock}\u2013{until} WIB"
+
+
+def plan_link(settings: Settings, plan_gid: str) -> str:
+    """The plan in the hub's GraphiQL, with its query filled in."""
+    return f"{base_url(settings)}/graphql?" + urlencode(
+        {"q": PLAN_QUERY, "variables": f'{{"id": "{plan_gid}"}}'}
+    )
+
+
+@cache
+def templates() -> Environment:
+    return Environment(
+        loader=PackageLoader("hub.notify", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@dataclass(frozen=True)
+class Item:
+    """One event as an email shows it."""
+
+    kind: EventKind
+    subject: str
+    headline: str
+    context: dict[str, Any]
+    plan_url: str
+    plan_status: str
+    trainings: list[dict[str, Any]]
+
+
+def _item(row: Notification, locale: str, settings: Settings) -> Item:
+    kind = EventKind(row.kind)
+    context = row.context
+    plan = context["plan"]
+    trainings = [
+        {**t, "when": format_period(t["starts_at"], t["ends_at"], locale)}
+        for t in context.get("trainings", [])
+    ]
+    if len(trainings) == 1:
+        training = trainings[0]["title"]
+    else:
+        training = SEVERAL_TRAININGS[locale].format(n=len(trainings))
+    actor = context.get("actor") or SOMEONE[locale]
+    return Item(
+        kind=kind,
+        subject=SUBJECTS[locale][kind].format(plan=plan["title"], training=training),
+        headline=HEADLINES[locale][kind].format(actor=actor),
+        context=context,
+        plan_url=plan_link(settings, plan["gid"]),
+        plan_status=PLAN_STATUS[locale].get(plan["status"], plan["status"]),
+        trainings=trainings,
+    )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message ready to hand to SMTP."""
+
+    message: EmailMessage
+    sender: str
+    recipient: str
+
+    def as_bytes(self) -> bytes:
+        return self.message.as_bytes(policy=MAIL_POLICY)
+
+
+def render(
+    rows: Sequence[Notification], *, settings: Settings, key: bytes, now: datetime
+) -> Rendered:
+    """The email for one immediate row, or for one address's digest rows (the first row's
+    Message-ID is the email's)."""
+    first = rows[0]
+    locale = _locale(first.locale)
+    items = [_item(row, locale, settings) for row in rows]
+    kinds = sorted({i.kind for i in items})
+    token = make_token(key=key, email=first.recipient_email, kinds=kinds)
+    unsubscribe_url = f"{base_url(settings)}/unsubscribe/{token}"
+    digest = first.mode is DeliveryMode.DIGEST
+    values = {
+        "name": first.recipient_name,
+        "items": items,
+        "item": items[0],
+        "unsubscribe_url": unsubscribe_url,
+        "kinds": [k.value for k in kinds],
+        "format_day": lambda iso: format_day(date.fromisoformat(iso), locale),
+    }
+    template = "digest" if digest else "event"
+    env = templates()
+    text = env.get_template(f"{locale}/{template}.txt").render(values)
+    html = env.get_template(f"{locale}/{template}.html").render(values)
+    subject = DIGEST_SUBJECT[locale].format(n=len(items)) if digest else items[0].subject
+
+    sender_name, sender = parseaddr(settings.mail_from)
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["From"] = formataddr((sender_name, sender))
+    message["To"] = formataddr((first.recipient_name, first.recipient_email))
+    message["Subject"] = f"[OK OCE] {subject}"
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = first.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["X-Hub-Notification-Kind"] = ",".join(k.value for k in kinds)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    if not digest:
+        _attach_invites(message, items[0], first, settings=settings, now=now)
+    # Set last: building the body moves every Content-* header into the first part.
+    message["Content-Language"] = locale
+    return Rendered(message=message, sender=sender, recipient=first.recipient_email)
+
+
+def _attach_invites(
+    message: EmailMessage,
+    item: Item,
+    row: Notification,
+    *,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """RFC 6047: a `text/calendar` part whose `method` parameter equals its METHOD. One
+    training: inside multipart/alternative, where mail programs look for invites; several:
+    one part each, one UID per iTIP message."""
+    method = item.context.get("method")
+    if not method or not item.trainings:
+        return
+    invites = [
+        (
+            t,
+            training_invite(
+                training=t,
+                method=method,
+                organiser=settings.mail_from,
+                attendee_email=row.recipient_email,
+                attendee_name=row.recipient_name,
+                description=f"{item.headline}\n{item.plan_url}",
+                stamp=now,
+            ),
+        )
+        for t in item.trainings
+    ]
+    if len(invites) == 1:
+        message.add_alternative(
+            invites[0][1].decode(), subtype="calendar", params={"method": method}
+        )
+        return
+    message.make_mixed()
+    for training, ics in invites:
+        message.add_attachment(
+            ics.decode(),
+            subtype="calendar",
+            params={"method": method},
+            filename=f"training-{training['id']}.ics",
+        )
