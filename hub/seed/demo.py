@@ -395,6 +395,9 @@ SECTOR_WEIGHTS = {
     "DIGITAL": 2,
 }
 
+SHOWCASE_DEMAND = {"31.71.01": {"KULINER": 60, "KRIYA": 12}}
+"""Gambir, the README's walkthrough: a clear culinary gap that communities can fill."""
+
 DEMO_ACCOUNTS = [
     ("admin@okoce.example.org", "Admin Provinsi", Role.ADMIN, None, None),
     ("staf.gambir@okoce.example.org", "Staf Pusat Gambir", Role.STAFF, "31.71.01", None),
@@ -521,9 +524,13 @@ async def _load_demand(
 ) -> None:
     rows = []
     for centre in centres:
+        showcase = SHOWCASE_DEMAND.get(centre.kecamatan.code, {})
         for code in sector_codes:
             weight = SECTOR_WEIGHTS[code]
-            demand = rng.randint(weight * 3, weight * 6) if rng.random() < 0.9 else 0
+            demand = rng.randint(weight * 3, weight * 6)
+            if code != "KULINER" and rng.random() < 0.1:
+                demand = 0  # some centres have nobody waiting in a minor sector
+            demand = showcase.get(code, demand)
             rows.append(Demand(centre=centre, sector=sectors[code], demand=demand))
     await Demand.bulk_create(rows)
 
