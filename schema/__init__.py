@@ -26,6 +26,8 @@ from schema.accounts.types import Account
 from schema.directory.queries import DirectoryQueries
 from schema.directory.types import Centre, Community, Mentor
 from schema.errors import PublicErrors
+from schema.notifications.mutations import NotificationMutations
+from schema.notifications.queries import NotificationQueries
 from schema.plans.mutations import PlanMutations
 from schema.plans.queries import PlanQueries
 from schema.plans.types import Plan, Training
@@ -36,7 +38,9 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 @strawberry.type(description="Read the OK OCE collaboration graph.")
-class Query(RegionQueries, DirectoryQueries, PlanQueries, AccountQueries, AdminQueries):
+class Query(
+    RegionQueries, DirectoryQueries, PlanQueries, AccountQueries, AdminQueries, NotificationQueries
+):
     node: relay.Node | None = relay.node(description="Any object with an `id`, by that id.")
     nodes: list[relay.Node | None] = relay.node(
         description="Objects by their ids, in the same order; null for ids not found or hidden."
@@ -46,7 +50,7 @@ class Query(RegionQueries, DirectoryQueries, PlanQueries, AccountQueries, AdminQ
 @strawberry.type(
     description="Change the graph. Every mutation returns `errors` for the expected failures."
 )
-class Mutation(PlanMutations, AccountMutations):
+class Mutation(PlanMutations, AccountMutations, NotificationMutations):
     pass
 
 

@@ -38,6 +38,7 @@ from schema.plans.loaders import (
     TrainingByIdLoader,
     TrainingsByPlanIdLoader,
 )
+from schema.notifications.loaders import NotificationsByPlanIdLoader
 from schema.regions.loaders import KecamatansByKotaIdLoader, RegionByCodeLoader, RegionByIdLoader
 
 
@@ -85,6 +86,9 @@ class Loaders:
     )
     mentor_links_by_training_id: MentorLinksByTrainingIdLoader = field(
         default_factory=MentorLinksByTrainingIdLoader
+    )
+    notifications_by_plan_id: NotificationsByPlanIdLoader = field(
+        default_factory=NotificationsByPlanIdLoader
     )
 
 

@@ -11,10 +11,11 @@ from strawberry import relay
 from hub.visibility import PUBLIC_TRAINING_PLAN_STATUSES, can_see_plan
 from models import plans as m
 from schema.accounts.types import Account, load_account
-from schema.common import load_nodes
+from schema.common import Connection, load_nodes
 from schema.context import Info
 from schema.directory.types import Centre, Community, Mentor, Sector, load_sector
 from schema.enums import PartyStatus, PlanStatus, TrainingStatus
+from schema.notifications.types import Notification, plan_notifications
 
 
 async def _centre(info: Info, centre_id: int) -> Centre:
@@ -228,3 +229,11 @@ class Plan(relay.Node):
             )
             for e in rows
         ]
+
+    @strawberry.field(
+        description="Its emails, newest first, with their delivery status, attempts and errors."
+    )
+    async def notifications(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Notification]:
+        return await plan_notifications(info, self.row, first=first, after=after)

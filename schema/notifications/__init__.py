@@ -1,0 +1,1 @@
+"""GraphQL of email notifications: delivery status for staff, preferences for everyone."""
