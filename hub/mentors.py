@@ -136,16 +136,36 @@ async def check_mentor(
 
 async def mentor_values(mentor: Mentor, *, lookup: Lookup) -> MentorValues:
     """The values a mentor has now."""
-    rows = await MentorSkill.filter(mentor_id=mentor.id).values_list("sector_id", "capacity")
-    skills = [(await lookup.sector_code(int(s)), int(c)) for s, c in rows]
-    return MentorValues(
-        name=mentor.name,
-        email=mentor.email,
-        phone=mentor.phone,
-        centre_id=mentor.centre_id,
-        community_id=mentor.community_id,
-        skills=tuple(sorted(skills)),
-    )
+    return (await mentor_values_many([mentor], lookup=lookup))[mentor.id]
+
+
+BATCH = 1000
+"""Rows per `IN (...)` list: well under the parameter limits of SQLite and PostgreSQL."""
+
+
+async def mentor_values_many(
+    mentors: Sequence[Mentor], *, lookup: Lookup
+) -> dict[int, MentorValues]:
+    """The values of many mentors, their skills loaded in batches."""
+    skills: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    ids = [m.id for m in mentors]
+    for start in range(0, len(ids), BATCH):
+        rows = await MentorSkill.filter(mentor_id__in=ids[start : start + BATCH]).values_list(
+            "mentor_id", "sector_id", "capacity"
+        )
+        for mentor_id, sector_id, capacity in rows:
+            skills[int(mentor_id)].append((await lookup.sector_code(int(sector_id)), int(capacity)))
+    return {
+        m.id: MentorValues(
+            name=m.name,
+            email=m.email,
+            phone=m.phone,
+            centre_id=m.centre_id,
+            community_id=m.community_id,
+            skills=tuple(sorted(skills[m.id])),
+        )
+        for m in mentors
+    }
 
 
 async def check_email_free(email: str | None, *, mentor_id: int | None, problems: Problems) -> None:
