@@ -1,0 +1,125 @@
+"""Which communities complement each kecamatan: complements, coalitions and coverage.
+
+DESIGN section 3, in three parts:
+
+- `hub.matching.scoring`: the definitions (reach, fill, score, ranking, greedy coalition) as
+  pure functions of aggregated rows, one candidate at a time;
+- `hub.matching.blocks`: the same answers for many kecamatan at once, vectorised with NumPy
+  per province (what the API and the coverage report run);
+- `hub.matching.loading`: the aggregated rows, in a constant number of SQL statements.
+
+The services below load and answer in one call (the coverage report, scripts, benchmarks); the
+GraphQL layer composes the same steps through per-request DataLoaders so that one request for a
+hundred kecamatan still loads once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hub.errors import Invalid, NotFound
+from hub.matching.blocks import coalitions_many, coverage_many, rank_many
+from hub.matching.loading import Scope, kota_id, load_needs, load_offers, sector_ids, sectors
+from hub.matching.scoring import (
+    CentreNeeds,
+    Coalition,
+    Complement,
+    CoverageRow,
+    KecamatanRef,
+    Offer,
+    Reach,
+    SectorFill,
+    SectorNeed,
+    SectorRef,
+)
+
+DEFAULT_COMPLEMENTS = 5
+DEFAULT_COALITION_SIZE = 5
+MAX_LIMIT = 100
+
+
+def check_limit(value: int, *, field: str) -> int:
+    """`first` and `maxCommunities` lie between 0 and 100."""
+    if not 0 <= value <= MAX_LIMIT:
+        raise Invalid(f"{field} must be between 0 and {MAX_LIMIT}, not {value}", field=[field])
+    return value
+
+
+async def needs(*, kecamatan_ids: Sequence[int]) -> list[CentreNeeds]:
+    """Demand, supply and gap per sector of the centres of these kecamatan (by code)."""
+    return await load_needs(Scope(kecamatan_ids=kecamatan_ids), await sectors())
+
+
+async def complements(
+    *,
+    kecamatan_ids: Sequence[int],
+    first: int = DEFAULT_COMPLEMENTS,
+    sector_codes: Sequence[str] | None = None,
+) -> dict[int, list[Complement]]:
+    """The `first` best complements of each kecamatan, optionally only for some sectors."""
+    check_limit(first, field="first")
+    catalogue = await sectors()
+    only = sector_ids(sector_codes, catalogue) if sector_codes is not None else None
+    found = await load_needs(Scope(kecamatan_ids=kecamatan_ids), catalogue)
+    offers = await load_offers({n.kecamatan.province_code for n in found})
+    ranked = rank_many(found, offers, first=first, sector_ids=only)
+    return {n.kecamatan.id: r for n, r in zip(found, ranked, strict=True)}
+
+
+async def coalitions(
+    *, kecamatan_ids: Sequence[int], max_communities: int = DEFAULT_COALITION_SIZE
+) -> dict[int, Coalition]:
+    """The greedy coalition of each kecamatan."""
+    check_limit(max_communities, field="maxCommunities")
+    found = await load_needs(Scope(kecamatan_ids=kecamatan_ids), await sectors())
+    offers = await load_offers({n.kecamatan.province_code for n in found})
+    built = coalitions_many(found, offers, max_communities=max_communities)
+    return {n.kecamatan.id: c for n, c in zip(found, built, strict=True)}
+
+
+async def coverage(
+    *, kota_code: str | None = None, max_communities: int = DEFAULT_COALITION_SIZE
+) -> list[CoverageRow]:
+    """For every kecamatan (or those of one kota), by code: demand, supply and gap of its
+    centre, and how much of the gap its coalition would cover. Six statements at most."""
+    check_limit(max_communities, field="maxCommunities")
+    scope = Scope()
+    if kota_code is not None:
+        found_kota = await kota_id(kota_code)
+        if found_kota is None:
+            raise NotFound(f"no kota has the code {kota_code!r}", field=["kotaCode"])
+        scope = Scope(kota_id=found_kota)
+    found = await load_needs(scope, await sectors())
+    provinces = {n.kecamatan.province_code for n in found}
+    offers = await load_offers(provinces, whole_country=kota_code is None)
+    return coverage_many(found, offers, max_communities=max_communities)
+
+
+__all__ = [
+    "DEFAULT_COALITION_SIZE",
+    "DEFAULT_COMPLEMENTS",
+    "MAX_LIMIT",
+    "CentreNeeds",
+    "Coalition",
+    "Complement",
+    "CoverageRow",
+    "KecamatanRef",
+    "Offer",
+    "Reach",
+    "Scope",
+    "SectorFill",
+    "SectorNeed",
+    "SectorRef",
+    "check_limit",
+    "coalitions",
+    "coalitions_many",
+    "complements",
+    "coverage",
+    "coverage_many",
+    "load_needs",
+    "load_offers",
+    "needs",
+    "rank_many",
+    "sector_ids",
+    "sectors",
+]

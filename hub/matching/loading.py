@@ -1,0 +1,236 @@
+"""The aggregated rows the matching works on, in a constant number of SQL statements.
+
+Whatever the number of kecamatan asked for (one, a page of a hundred, a kota, the country),
+`load_needs` runs three statements and `load_offers` two. The sums are made by the database
+(GROUP BY); Python only receives one row per (centre, sector) and per (community, sector).
+Plain SQL, because the per-mentor floor of free capacity (never below 0) and the union of
+demand and the two kinds of supply are out of the ORM's reach; it runs unchanged on SQLite and
+PostgreSQL (only the placeholders differ).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from tortoise import connections
+
+from hub.errors import Invalid
+from hub.matching.scoring import CentreNeeds, KecamatanRef, Offer, SectorNeed, SectorRef
+from models.enums import OPEN_PLAN_STATUSES, PlanStatus, RegionLevel
+
+_DEMAND, _OWN_MENTORS, _ACTIVE_PLANS = 1, 2, 3
+
+
+class _Statement:
+    """Collects parameters and writes the dialect's placeholders for them."""
+
+    def __init__(self) -> None:
+        connection = connections.get("default")
+        self.connection = connection
+        self.postgres = connection.capabilities.dialect == "postgres"
+        self.values: list[Any] = []
+
+    def param(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}" if self.postgres else "?"
+
+    def one_of(self, column: str, values: Collection[Any]) -> str:
+        """`column` is one of `values` (never true for none)."""
+        if not values:
+            return "1 = 0"
+        if self.postgres:
+            return f"{column} = ANY({self.param(list(values))})"
+        return f"{column} IN ({', '.join(self.param(v) for v in values)})"
+
+    def in_region(self, column: str, code: str) -> str:
+        """The region code in `column` is `code` or lies in it. On SQLite, whose text order is
+        bytewise, as a range over the code index; on PostgreSQL, whose collation may order
+        punctuation otherwise, with LIKE (codes hold only digits and dots)."""
+        if self.postgres:
+            return f"({column} = {self.param(code)} OR {column} LIKE {self.param(code + '.%')})"
+        return (
+            f"({column} = {self.param(code)} OR ({column} > {self.param(code + '.')} "
+            f"AND {column} < {self.param(code + '/')}))"
+        )
+
+    async def rows(self, sql: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.connection.execute_query_dict(sql, self.values)
+        return found
+
+
+class Scope:
+    """Which kecamatan to load: some by id, those of one kota (by region id), or all."""
+
+    def __init__(
+        self, *, kecamatan_ids: Sequence[int] | None = None, kota_id: int | None = None
+    ) -> None:
+        self.kecamatan_ids = kecamatan_ids
+        self.kota_id = kota_id
+
+    def condition(self, statement: _Statement, kecamatan_id: str) -> str:
+        if self.kecamatan_ids is not None:
+            return statement.one_of(kecamatan_id, self.kecamatan_ids)
+        if self.kota_id is not None:
+            return (
+                f"{kecamatan_id} IN (SELECT id FROM region WHERE parent_id = "
+                f"{statement.param(self.kota_id)})"
+            )
+        return "1 = 1"
+
+
+async def sectors() -> dict[int, SectorRef]:
+    """Every sector by id, in display order."""
+    statement = _Statement()
+    rows = await statement.rows(
+        "SELECT id, code, name, name_en, position FROM sector ORDER BY position, code"
+    )
+    return {
+        r["id"]: SectorRef(r["id"], r["code"], r["name"], r["name_en"], r["position"]) for r in rows
+    }
+
+
+def sector_ids(codes: Sequence[str], catalogue: dict[int, SectorRef]) -> frozenset[int]:
+    """The ids of sector `codes`; INVALID naming the codes that are no sector."""
+    by_code = {s.code: s.id for s in catalogue.values()}
+    unknown = [c for c in codes if c not in by_code]
+    if unknown:
+        raise Invalid(
+            f"no sector has the code {', '.join(unknown)}; the codes are {', '.join(by_code)}",
+            field=["sectors"],
+        )
+    return frozenset(by_code[c] for c in codes)
+
+
+async def kota_id(code: str) -> int | None:
+    statement = _Statement()
+    rows = await statement.rows(
+        f"SELECT id FROM region WHERE code = {statement.param(code)} "
+        f"AND level = {statement.param(RegionLevel.KOTA.value)}"
+    )
+    return int(rows[0]["id"]) if rows else None
+
+
+async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[CentreNeeds]:
+    """Each kecamatan of `scope`, by code, with its centre's demand, supply and gap per sector.
+
+    supply = capacity of the centre's own active mentors + mentees that active community
+    mentors are allocated by the centre's ACTIVE plans."""
+    statement = _Statement()
+    kecamatans = await statement.rows(
+        "SELECT r.id, r.code, r.name, r.parent_id, r.lat, r.lon, c.id AS centre_id "
+        "FROM region r LEFT JOIN centre c ON c.kecamatan_id = r.id "
+        f"WHERE r.level = {statement.param(RegionLevel.KECAMATAN.value)} "
+        f"AND {scope.condition(statement, 'r.id')} ORDER BY r.code"
+    )
+    statement = _Statement()
+    amounts = await statement.rows(
+        f"SELECT c.kecamatan_id, d.sector_id, {_DEMAND} AS kind, d.demand AS amount "
+        "FROM demand d JOIN centre c ON c.id = d.centre_id "
+        f"WHERE {scope.condition(statement, 'c.kecamatan_id')} "
+        "UNION ALL "
+        f"SELECT c.kecamatan_id, k.sector_id, {_OWN_MENTORS} AS kind, SUM(k.capacity) AS amount "
+        "FROM mentor m JOIN centre c ON c.id = m.centre_id "
+        "JOIN mentor_skill k ON k.mentor_id = m.id "
+        f"WHERE m.active AND {scope.condition(statement, 'c.kecamatan_id')} "
+        "GROUP BY c.kecamatan_id, k.sector_id "
+        "UNION ALL "
+        f"SELECT c.kecamatan_id, a.sector_id, {_ACTIVE_PLANS} AS kind, SUM(a.mentees) AS amount "
+        "FROM plan p JOIN centre c ON c.id = p.centre_id "
+        "JOIN allocation a ON a.plan_id = p.id JOIN mentor m ON m.id = a.mentor_id "
+        f"WHERE p.status = {statement.param(PlanStatus.ACTIVE.value)} "
+        "AND m.active AND m.community_id IS NOT NULL "
+        f"AND {scope.condition(statement, 'c.kecamatan_id')} "
+        "GROUP BY c.kecamatan_id, a.sector_id"
+    )
+    demand: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    supply: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in amounts:
+        into = demand if row["kind"] == _DEMAND else supply
+        into[row["kecamatan_id"]][row["sector_id"]] += int(row["amount"] or 0)
+    needs = []
+    for k in kecamatans:
+        kecamatan = KecamatanRef(
+            id=k["id"],
+            code=k["code"],
+            name=k["name"],
+            kota_id=k["parent_id"],
+            lat=k["lat"],
+            lon=k["lon"],
+        )
+        wanted, offered = demand.get(k["id"], {}), supply.get(k["id"], {})
+        sectors = tuple(
+            SectorNeed(sector=s, demand=wanted.get(s.id, 0), supply=offered.get(s.id, 0))
+            for s in catalogue.values()
+            if wanted.get(s.id, 0) > 0 or offered.get(s.id, 0) > 0
+        )
+        centre_id = k["centre_id"]
+        needs.append(CentreNeeds(kecamatan, centre_id, sectors if centre_id is not None else ()))
+    return needs
+
+
+async def load_offers(
+    province_codes: Collection[str], *, whole_country: bool = False
+) -> dict[str, list[Offer]]:
+    """The candidates of each of `province_codes`: communities with an area in it and those
+    serving anywhere, with their free places per sector. `whole_country` reads every
+    community without filtering (for reports on all provinces at once).
+
+    free = Σ over the community's active mentors of max(0, capacity - mentees allocated by
+    PROPOSED or ACTIVE plans), per sector."""
+    provinces = sorted(set(province_codes))
+    statement = _Statement()
+    if whole_country:
+        where = "1 = 1"
+    elif provinces:
+        where = " OR ".join(statement.in_region("r.code", p) for p in provinces)
+    else:
+        where = "1 = 0"
+    areas = await statement.rows(
+        "SELECT c.id, c.name, r.code FROM region r "
+        "JOIN community_area ca ON ca.region_id = r.id JOIN community c ON c.id = ca.community_id "
+        f"WHERE {where} "
+        "UNION ALL "
+        "SELECT c.id, c.name, NULL AS code FROM community c WHERE NOT EXISTS "
+        "(SELECT 1 FROM community_area ca WHERE ca.community_id = c.id)"
+    )
+    names: dict[int, str] = {}
+    served: dict[int, set[str]] = defaultdict(set)
+    for row in areas:
+        names[row["id"]] = row["name"]
+        if row["code"] is not None:
+            served[row["id"]].add(row["code"])
+
+    statement = _Statement()
+    used = (
+        "SELECT a.mentor_id, a.sector_id, SUM(a.mentees) AS used "
+        "FROM allocation a JOIN plan p ON p.id = a.plan_id "
+        f"WHERE {statement.one_of('p.status', [s.value for s in OPEN_PLAN_STATUSES])} "
+        "GROUP BY a.mentor_id, a.sector_id"
+    )
+    scope = "1 = 1" if whole_country else statement.one_of("m.community_id", names)
+    free_of_mentor = (
+        "CASE WHEN k.capacity > COALESCE(u.used, 0) "
+        "THEN k.capacity - COALESCE(u.used, 0) ELSE 0 END"
+    )
+    rows = await statement.rows(
+        f"SELECT m.community_id, k.sector_id, SUM({free_of_mentor}) AS free "
+        "FROM mentor m JOIN mentor_skill k ON k.mentor_id = m.id "
+        f"LEFT JOIN ({used}) u ON u.mentor_id = k.mentor_id AND u.sector_id = k.sector_id "
+        f"WHERE m.active AND m.community_id IS NOT NULL AND {scope} "
+        f"GROUP BY m.community_id, k.sector_id HAVING SUM({free_of_mentor}) > 0"
+    )
+    free: dict[int, dict[int, int]] = defaultdict(dict)
+    for row in rows:
+        free[row["community_id"]][row["sector_id"]] = int(row["free"])
+
+    by_province: dict[str, list[Offer]] = {p: [] for p in provinces}
+    for community_id, name in names.items():
+        areas_served = tuple(sorted(served.get(community_id, ())))
+        offer = Offer(community_id, name, areas_served, free.get(community_id, {}))
+        reached = {a.split(".")[0] for a in areas_served} if areas_served else by_province
+        for province in reached:
+            if province in by_province:
+                by_province[province].append(offer)
+    return by_province
