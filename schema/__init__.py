@@ -26,6 +26,7 @@ from schema.accounts.types import Account
 from schema.directory.queries import DirectoryQueries
 from schema.directory.types import Centre, Community, Mentor
 from schema.errors import PublicErrors
+from schema.matching.queries import MatchingQueries
 from schema.notifications.mutations import NotificationMutations
 from schema.notifications.queries import NotificationQueries
 from schema.plans.mutations import PlanMutations
@@ -39,7 +40,13 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 @strawberry.type(description="Read the OK OCE collaboration graph.")
 class Query(
-    RegionQueries, DirectoryQueries, PlanQueries, AccountQueries, AdminQueries, NotificationQueries
+    RegionQueries,
+    DirectoryQueries,
+    PlanQueries,
+    AccountQueries,
+    AdminQueries,
+    NotificationQueries,
+    MatchingQueries,
 ):
     node: relay.Node | None = relay.node(description="Any object with an `id`, by that id.")
     nodes: list[relay.Node | None] = relay.node(

@@ -27,6 +27,7 @@ from schema.directory.loaders import (
     SectorLinksByCommunityIdLoader,
     SkillsByMentorIdLoader,
 )
+from schema.matching.loaders import MatchingLoaders
 from schema.plans.loaders import (
     AccountByIdLoader,
     AllocationsByPlanIdLoader,
@@ -90,6 +91,7 @@ class Loaders:
     notifications_by_plan_id: NotificationsByPlanIdLoader = field(
         default_factory=NotificationsByPlanIdLoader
     )
+    matching: MatchingLoaders = field(default_factory=MatchingLoaders)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from schema.enums import RegionLevel
 
 if TYPE_CHECKING:
     from schema.directory.types import Centre
+    from schema.matching.types import Coalition, Complement, SectorNeed
 
 
 @strawberry.type(description="A kota or kabupaten: one of Jakarta's six administrative cities.")
@@ -99,6 +100,61 @@ class Kecamatan(relay.Node):
 
         row = await info.context.loaders.centre_by_kecamatan_id.load(self.pk)
         return Centre.from_model(row) if row else None
+
+    @strawberry.field(
+        description=(
+            "What its centre is missing, sector by sector: entrepreneurs waiting (`demand`), "
+            "mentee places on offer (`supply`) and places still missing (`gap`). Sectors with "
+            "neither demand nor supply are left out."
+        )
+    )
+    async def needs(
+        self, info: Info
+    ) -> list[Annotated[SectorNeed, strawberry.lazy("schema.matching.types")]]:
+        from schema.matching.types import SectorNeed
+
+        return SectorNeed.list_of(await info.context.loaders.matching.needs.load(self.pk))
+
+    @strawberry.field(
+        description=(
+            "The communities that can best fill the places its centre is missing, best first: "
+            "`first` of them (at most 100). A community's score is the share of all missing "
+            "places it could fill on its own, counted fully when it serves this kecamatan, at "
+            "0.75 when it serves elsewhere in the kota, at 0.5 when it serves elsewhere in the "
+            "province or anywhere (see `Reach`). Equal scores go by places filled, then by "
+            "name. `sectors` (codes such as `KULINER`) looks at those sectors only, the total "
+            "missing included. Communities serving only other provinces are not listed; those "
+            "with nothing free in the missing sectors come last, with score 0."
+        )
+    )
+    async def complements(
+        self, info: Info, first: int | None = 5, sectors: list[str] | None = None
+    ) -> list[Annotated[Complement, strawberry.lazy("schema.matching.types")]]:
+        from schema.matching.loaders import ComplementsKey
+        from schema.matching.types import Complement
+
+        wanted = tuple(sectors) if sectors is not None else None
+        key = ComplementsKey(self.pk, 5 if first is None else first, wanted)
+        found = await info.context.loaders.matching.complements.load(key)
+        return [Complement.from_result(c) for c in found]
+
+    @strawberry.field(
+        description=(
+            "A suggested group of at most `maxCommunities` communities (at most 100) that "
+            "together fill the most of its centre's missing places, picked one at a time: "
+            "each time the community that adds the most to what is still missing, weighted by "
+            "reach. A suggestion as if this centre were the only one asking; nothing is "
+            "reserved."
+        )
+    )
+    async def coalition(
+        self, info: Info, max_communities: int | None = 5
+    ) -> Annotated[Coalition, strawberry.lazy("schema.matching.types")]:
+        from schema.matching.loaders import CoalitionKey
+        from schema.matching.types import Coalition
+
+        key = CoalitionKey(self.pk, 5 if max_communities is None else max_communities)
+        return Coalition.from_result(await info.context.loaders.matching.coalition.load(key))
 
 
 @strawberry.type(description="A region a community serves: a province, a kota or a kecamatan.")
