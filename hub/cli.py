@@ -99,7 +99,12 @@ def _positive_seconds(value: str) -> float:
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from hub.notify.runner import run_worker
 
-    return run_worker(settings, lease_seconds=args.lease_seconds, parent_pid=args.parent_pid)
+    return run_worker(
+        settings,
+        lease_seconds=args.lease_seconds,
+        batch_size=args.batch_size,
+        parent_pid=args.parent_pid,
+    )
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -222,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=60.0,
         metavar="S",
         help="how long claimed emails stay with this worker before another may take them over",
+    )
+    worker.add_argument(
+        "--batch-size", type=int, default=100, metavar="N", help="emails claimed per pass"
     )
     worker.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     worker.set_defaults(func=cmd_worker)

@@ -14,7 +14,7 @@ from typing import Any
 
 from icalendar import Calendar, Event, Timezone
 
-from hub.notify.outbox import JAKARTA
+from hub.notify.events import JAKARTA
 
 PRODID = "-//OK OCE//Collaboration Hub//ID"
 

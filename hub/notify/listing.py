@@ -6,7 +6,7 @@ from tortoise.queryset import QuerySet
 
 from hub.auth import Viewer
 from hub.errors import Forbidden
-from hub.notify.outbox import EventKind
+from hub.notify.events import EventKind
 from models.enums import NotificationStatus
 from models.notifications import Notification
 

@@ -8,19 +8,26 @@ moment it is written.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from enum import StrEnum
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q, Subquery
 
 from hub.errors import NotFound
 from hub.ids import encode_global_id
+from hub.notify import render
+from hub.notify.events import (
+    CALENDAR_METHODS,
+    COALESCED_KINDS,
+    EventKind,
+    mail_host,
+    new_message_id,
+    next_digest_at,
+    training_uid,
+)
+from hub.notify.unsubscribe import secret_key
 from hub.settings import Settings
 from models.accounts import Account, NotificationPreference
 from models.directory import Mentor
@@ -28,36 +35,18 @@ from models.enums import DeliveryMode, NotificationStatus, Role
 from models.notifications import Notification
 from models.plans import Allocation, Plan, PlanParty, Training, TrainingMentor
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
-DIGEST_TIME = time(7, 0)
-"""Daily digests are due at this local time in Jakarta."""
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+MESSAGE = "message"
+"""The context key of an immediate row's rendered email (RFC 5322 text, 7-bit, CRLF)."""
 
-
-class EventKind(StrEnum):
-    """What happened to a plan or its trainings; one kind per email, and per preference."""
-
-    PLAN_PROPOSED = "PLAN_PROPOSED"
-    PLAN_ANSWERED = "PLAN_ANSWERED"
-    PLAN_REVISED = "PLAN_REVISED"
-    PLAN_ACTIVATED = "PLAN_ACTIVATED"
-    PLAN_DECLINED = "PLAN_DECLINED"
-    PLAN_CANCELLED = "PLAN_CANCELLED"
-    PLAN_COMPLETED = "PLAN_COMPLETED"
-    TRAINING_SCHEDULED = "TRAINING_SCHEDULED"
-    TRAINING_CHANGED = "TRAINING_CHANGED"
-    TRAINING_CANCELLED = "TRAINING_CANCELLED"
-
-
-COALESCED_KINDS = frozenset({EventKind.PLAN_REVISED, EventKind.TRAINING_CHANGED})
-"""Kinds that wait for the coalescing window so that rapid edits make one email."""
-
-CALENDAR_METHODS = {
-    EventKind.TRAINING_SCHEDULED: "REQUEST",
-    EventKind.TRAINING_CHANGED: "REQUEST",
-    EventKind.TRAINING_CANCELLED: "CANCEL",
-}
-"""The iCalendar METHOD of the invite that emails of these kinds carry."""
+__all__ = [
+    "MESSAGE",
+    "EventKind",
+    "configure",
+    "next_digest_at",
+    "notify_plan_event",
+    "plan_recipients",
+    "prepare_message",
+]
 
 _configured: Settings | None = None
 
@@ -70,33 +59,6 @@ def configure(settings: Settings) -> None:
 
 def current_settings() -> Settings:
     return _configured if _configured is not None else Settings.from_env()
-
-
-def base_url(settings: Settings) -> str:
-    return (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
-
-
-def mail_host(settings: Settings) -> str:
-    """The host part of Message-IDs and calendar UIDs: the host of `HUB_BASE_URL`."""
-    return urlsplit(base_url(settings)).hostname or "localhost"
-
-
-def new_message_id(host: str) -> str:
-    return f"<notification.{uuid.uuid4().hex}@{host}>"
-
-
-def training_uid(training_id: int, host: str) -> str:
-    """The calendar UID of a training: the same in every invite about it."""
-    return f"training-{training_id}@{host}"
-
-
-def next_digest_at(now: datetime) -> datetime:
-    """The next daily digest time (07:00 in Jakarta) strictly after `now`, in UTC."""
-    local = now.astimezone(JAKARTA)
-    due = datetime.combine(local.date(), DIGEST_TIME, tzinfo=JAKARTA)
-    if due <= local:
-        due += timedelta(days=1)
-    return due.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -231,12 +193,11 @@ def _merged(previous: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
     """A pending row's snapshot after a later change of the same kind: the latest state, with
     every change's details and the number of changes it stands for."""
     merged = {
+        **{k: v for k, v in previous.items() if k == "first_attempt_at"},
         **latest,
         "details": [*previous.get("details", []), *latest["details"]],
         "changes": int(previous.get("changes", 1)) + 1,
     }
-    if "first_attempt_at" in previous:  # a row already tried keeps its retry deadline
-        merged["first_attempt_at"] = previous["first_attempt_at"]
     return merged
 
 
@@ -289,6 +250,8 @@ async def notify_plan_event(
             training_id=training_id,
             recipients=[r for r in wanted if modes[r.email] is DeliveryMode.IMMEDIATE],
             snapshot=snapshot,
+            settings=settings,
+            now=now,
         )
     host = mail_host(settings)
     immediate_due = now + timedelta(seconds=window)
@@ -313,9 +276,28 @@ async def notify_plan_event(
         for r in wanted
         if r.email not in merged
     ]
+    key = secret_key(settings)
+    for row in rows:
+        if row.mode is DeliveryMode.IMMEDIATE:
+            prepare_message(row, snapshot, settings=settings, key=key, now=now)
     if rows:
         await Notification.bulk_create(rows)
     return len(rows) + len(merged)
+
+
+def prepare_message(
+    row: Notification,
+    snapshot: dict[str, Any],
+    *,
+    settings: Settings,
+    key: bytes,
+    now: datetime,
+) -> None:
+    """Give an immediate row its finished email: rendered once, when written (its Date), so
+    the worker only hands bytes to SMTP. Digest rows are rendered when their digest goes."""
+    row.context = snapshot
+    message = render.render([row], settings=settings, key=key, now=now)
+    row.context = {**snapshot, MESSAGE: message.data.decode("ascii")}
 
 
 async def _coalesce(
@@ -325,6 +307,8 @@ async def _coalesce(
     training_id: int | None,
     recipients: Sequence[Recipient],
     snapshot: dict[str, Any],
+    settings: Settings,
+    now: datetime,
 ) -> set[str]:
     """Fold this change into the still-pending rows of the same plan, kind (and training) for
     these recipients; returns the addresses whose row absorbed it. A row the worker claims
@@ -343,15 +327,16 @@ async def _coalesce(
         recipient_email__in=[r.email for r in recipients],
     ).order_by("id")
     by_address = {r.email: r for r in recipients}
+    key = secret_key(settings)
     merged: set[str] = set()
     for row in pending:
         if row.recipient_email in merged:
             continue
         recipient = by_address[row.recipient_email]
+        row.locale, row.recipient_name = recipient.locale, recipient.name[:160]
+        prepare_message(row, _merged(row.context, snapshot), settings=settings, key=key, now=now)
         updated = await Notification.filter(id=row.id, status=NotificationStatus.PENDING).update(
-            context=_merged(row.context, snapshot),
-            locale=recipient.locale,
-            recipient_name=recipient.name[:160],
+            context=row.context, locale=row.locale, recipient_name=row.recipient_name
         )
         if updated:
             merged.add(row.recipient_email)

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from hub import dataversion
 from hub.auth import Viewer
 from hub.errors import Forbidden, Invalid
-from hub.notify.outbox import EventKind
+from hub.notify.events import EventKind
 from models.accounts import Account, NotificationPreference
 from models.enums import DeliveryMode, NotificationStatus
 from models.notifications import Notification

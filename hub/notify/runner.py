@@ -33,7 +33,11 @@ async def mail_target(settings: Settings) -> AsyncIterator[SmtpTarget]:
 
 
 async def serve_worker(
-    settings: Settings, *, lease_seconds: float = 60.0, parent_pid: int | None = None
+    settings: Settings,
+    *,
+    lease_seconds: float = 60.0,
+    batch_size: int = 100,
+    parent_pid: int | None = None,
 ) -> None:
     """Open the database and deliver until SIGTERM/SIGINT (or the parent process is gone)."""
     stop = asyncio.Event()
@@ -42,12 +46,25 @@ async def serve_worker(
         loop.add_signal_handler(sig, stop.set)
     outbox.configure(settings)
     async with open_database(settings), mail_target(settings) as target:
-        worker = DeliveryWorker(settings=settings, target=target, lease_seconds=lease_seconds)
+        worker = DeliveryWorker(
+            settings=settings,
+            target=target,
+            lease_seconds=lease_seconds,
+            batch_size=max(1, batch_size),
+        )
         await worker.run(stop, parent_pid=parent_pid)
 
 
 def run_worker(
-    settings: Settings, *, lease_seconds: float = 60.0, parent_pid: int | None = None
+    settings: Settings,
+    *,
+    lease_seconds: float = 60.0,
+    batch_size: int = 100,
+    parent_pid: int | None = None,
 ) -> int:
-    asyncio.run(serve_worker(settings, lease_seconds=lease_seconds, parent_pid=parent_pid))
+    asyncio.run(
+        serve_worker(
+            settings, lease_seconds=lease_seconds, batch_size=batch_size, parent_pid=parent_pid
+        )
+    )
     return 0

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from hub.errors import Invalid
-from hub.notify.outbox import EventKind
+from hub.notify.events import EventKind
 from hub.notify.preferences import set_preferences
 from hub.settings import Settings
 from models.enums import DeliveryMode

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -26,6 +27,11 @@ class Recorder:
 
     refuse_rcpt: dict[str, str] = field(default_factory=dict)
     on_data: DataAction | None = None
+    hold_data: int | None = None
+    """The number of a DATA command to keep but not answer until `release` is set: a message
+    in flight whose sender does not know it arrived."""
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[list[str]] = field(default_factory=list)
     data_commands: int = 0
@@ -63,6 +69,10 @@ class Recorder:
         with self.lock:
             self.messages.append(message)
             self.envelopes.append(list(envelope.rcpt_tos))
+        if number == self.hold_data:
+            # Kept, but the client has not heard "250" yet: the worst moment to die.
+            self.holding.set()
+            await asyncio.to_thread(self.release.wait, 60)
         return "250 OK"
 
     def message_ids(self) -> Counter[str]:
