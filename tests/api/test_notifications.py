@@ -553,3 +553,21 @@ async def test_a_plans_life_lands_in_the_local_sink(
         "[OK OCE] Tanggapan baru untuk rencana: Kuliner Gambir berkabar",
     ]
     assert await Notification.filter(status=NotificationStatus.SENT).count() == len(files)
+
+
+async def test_the_readmes_notification_operations_work_as_written(
+    gql: GraphQLClient, world: World
+) -> None:
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    section = text.split("## Email notifications", 1)[1].split("\n## ", 1)[0]
+    listing, preferences = re.findall(r"```graphql\n(.*?)```", section, re.S)
+
+    body = await gql(listing, headers=world.headers("admin"))
+    assert body.get("errors") is None, body
+    assert body["data"]["notifications"]["totalCount"] == 0
+
+    body = await gql(preferences, headers=world.headers("k3"))
+    payload = body["data"]["updateNotificationPreferences"]
+    assert payload["errors"] == []
+    modes = {p["kind"]: p["mode"] for p in payload["preferences"]}
+    assert (modes["PLAN_REVISED"], modes["TRAINING_CHANGED"]) == ("DIGEST", "OFF")
