@@ -23,6 +23,8 @@ from schema.accounts.mutations import AccountMutations
 from schema.admin.queries import AdminQueries
 from schema.accounts.queries import AccountQueries
 from schema.accounts.types import Account
+from schema.audit.queries import AuditQueries
+from schema.directory.mutations import DirectoryMutations
 from schema.directory.queries import DirectoryQueries
 from schema.directory.types import Centre, Community, Mentor
 from schema.errors import PublicErrors
@@ -47,6 +49,7 @@ class Query(
     AdminQueries,
     NotificationQueries,
     MatchingQueries,
+    AuditQueries,
 ):
     node: relay.Node | None = relay.node(description="Any object with an `id`, by that id.")
     nodes: list[relay.Node | None] = relay.node(
@@ -57,7 +60,7 @@ class Query(
 @strawberry.type(
     description="Change the graph. Every mutation returns `errors` for the expected failures."
 )
-class Mutation(PlanMutations, AccountMutations, NotificationMutations):
+class Mutation(PlanMutations, AccountMutations, NotificationMutations, DirectoryMutations):
     pass
 
 
