@@ -114,6 +114,8 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    if args.synthetic:
+        return _seed_synthetic(args, settings)
     from hub.db import setup_lock
     from hub.seed.demo import load_demo
     from hub.seed.reference import load_reference_data
@@ -125,6 +127,24 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
     loaded = _run(settings, seed)
     print("Jakarta demo loaded" if loaded else "Jakarta demo already present; nothing changed")
+    return 0
+
+
+def _seed_synthetic(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.db import setup_lock
+    from hub.seed.synthetic import NATIONAL, Loaded, load_national
+
+    if args.scale <= 0:
+        print("hub: --scale must be positive", file=sys.stderr)
+        return 2
+
+    async def seed() -> Loaded:
+        async with setup_lock():
+            return await load_national(seed=args.seed, size=NATIONAL.scaled(args.scale))
+
+    print(f"loading the synthetic {args.synthetic} dataset (seed {args.seed})...", flush=True)
+    loaded = _run(settings, seed)
+    print(f"synthetic {args.synthetic} dataset loaded: {loaded.summary()}")
     return 0
 
 
@@ -216,6 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="load a dataset")
     which = seed.add_mutually_exclusive_group(required=True)
     which.add_argument("--demo", action="store_true", help="the Jakarta demo")
+    which.add_argument(
+        "--synthetic",
+        choices=["national"],
+        help="a deterministic dataset of Indonesia's size, into its own empty database",
+    )
+    seed.add_argument(
+        "--seed", type=int, default=2017, metavar="N", help="random seed of --synthetic"
+    )
+    seed.add_argument("--scale", type=float, default=1.0, help=argparse.SUPPRESS)
     seed.set_defaults(func=cmd_seed)
 
     worker = commands.add_parser(
