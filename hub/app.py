@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,7 +21,9 @@ from strawberry.asgi import GraphQL
 from tortoise import connections
 
 import schema
+from hub import dataversion
 from hub.auth import ANONYMOUS, Viewer, authenticate
+from hub.caching import Document, DocumentAnalyser, ResponseCache, cache_key, has_unexpected_errors
 from hub.db import open_database
 from hub.errors import Unauthenticated
 from hub.graphiql import graphiql_html, static_routes
@@ -53,6 +56,8 @@ class HubGraphQL(GraphQL[Context, None]):
             multipart_uploads_enabled=False,
         )
         self.settings = settings
+        self.cache = ResponseCache() if settings.cache_enabled else None
+        self.documents = DocumentAnalyser()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,11 +73,87 @@ class HubGraphQL(GraphQL[Context, None]):
             await response(scope, receive, send)
             return
         scope.setdefault("state", {})["viewer"] = viewer
-        try:
-            response = await self.run(request)
-        except HTTPException as error:
-            response = self.http_error(request, error)
+        response = await self.respond(request, viewer)
         await response(scope, receive, send)
+
+    async def execute(self, request: Request) -> Response:
+        try:
+            return await self.run(request)
+        except HTTPException as error:
+            return self.http_error(request, error)
+
+    async def respond(self, request: Request, viewer: Viewer) -> Response:
+        """Execute, or answer a read from the response cache or with 304 (hub/caching.py)."""
+        if self.cache is None and request.method != "GET":
+            return await self.execute(request)
+        read = await self.cacheable_read(request)
+        if read is None:
+            return await self.execute(request)
+        document, operation_name, variables = read
+        version = await dataversion.current()
+        key = cache_key(
+            version=version,
+            viewer=f"account:{viewer.account_id}" if viewer.account_id else "anonymous",
+            document=document,
+            operation_name=operation_name,
+            variables=variables,
+        )
+        headers = {
+            # A shared cache may keep only what anonymous clients see; always revalidate.
+            "Cache-Control": "private, no-cache" if viewer.account_id else "public, no-cache",
+            "Vary": "Authorization",
+        }
+        if request.method == "GET":
+            headers["ETag"] = f'"{key}"'
+            if headers["ETag"] in request.headers.get("if-none-match", ""):
+                return Response(status_code=304, headers=headers)
+        if self.cache is not None:
+            self.cache.observe_version(version)
+            body = self.cache.get(key)
+            if body is not None:
+                return Response(
+                    body, media_type="application/json", headers={**headers, "X-Hub-Cache": "hit"}
+                )
+        response = await self.execute(request)
+        if response.status_code == 200 and not has_unexpected_errors(bytes(response.body)):
+            if self.cache is not None:
+                self.cache.put(key, bytes(response.body))
+            response.headers.update({**headers, "X-Hub-Cache": "miss"})
+        return response
+
+    async def cacheable_read(
+        self, request: Request
+    ) -> tuple[Document, str | None, dict[str, Any] | None] | None:
+        """The document, operation name and variables of a query that may be cached."""
+        try:
+            if request.method == "GET":
+                params = request.query_params
+                query, name = params.get("query"), params.get("operationName")
+                raw = params.get("variables")
+                variables = json.loads(raw) if raw else None
+            elif request.method == "POST" and "application/json" in request.headers.get(
+                "content-type", ""
+            ):
+                data = json.loads(await request.body())
+                if not isinstance(data, dict):
+                    return None
+                query, name, variables = (
+                    data.get("query"),
+                    data.get("operationName"),
+                    data.get("variables"),
+                )
+            else:
+                return None
+        except ValueError:
+            return None
+        if not isinstance(query, str) or not isinstance(variables, dict | None):
+            return None
+        if name is not None and not isinstance(name, str):
+            return None
+        document = self.documents.analyse(query, name)
+        if document is None or not document.cacheable:
+            return None
+        return document, name, variables
 
     @staticmethod
     def http_error(request: Request, error: HTTPException) -> Response:
@@ -95,6 +176,7 @@ class HubGraphQL(GraphQL[Context, None]):
         return Context(
             settings=self.settings,
             viewer=viewer,
+            cache=self.cache,
             request=request,
             response=response if isinstance(response, Response) else None,
         )
@@ -129,9 +211,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
-            Route(
-                "/unsubscribe/{token}", unsubscribe_endpoint(settings), methods=["GET", "POST"]
-            ),
+            Route("/unsubscribe/{token}", unsubscribe_endpoint(settings), methods=["GET", "POST"]),
             *static_routes(),
         ],
         middleware=[

@@ -28,6 +28,7 @@ from schema.directory.loaders import (
     SkillsByMentorIdLoader,
 )
 from schema.matching.loaders import MatchingLoaders
+from schema.notifications.loaders import NotificationsByPlanIdLoader
 from schema.plans.loaders import (
     AccountByIdLoader,
     AllocationsByPlanIdLoader,
@@ -39,7 +40,6 @@ from schema.plans.loaders import (
     TrainingByIdLoader,
     TrainingsByPlanIdLoader,
 )
-from schema.notifications.loaders import NotificationsByPlanIdLoader
 from schema.regions.loaders import KecamatansByKotaIdLoader, RegionByCodeLoader, RegionByIdLoader
 
 
