@@ -20,10 +20,11 @@ from strawberry.types import ExecutionContext
 
 from hub.settings import Settings
 from schema.accounts.mutations import AccountMutations
-from schema.admin.queries import AdminQueries
 from schema.accounts.queries import AccountQueries
 from schema.accounts.types import Account
+from schema.admin.queries import AdminQueries
 from schema.audit.queries import AuditQueries
+from schema.directory import preload as directory_preload
 from schema.directory.mutations import DirectoryMutations
 from schema.directory.queries import DirectoryQueries
 from schema.directory.types import Centre, Community, Mentor
@@ -34,10 +35,13 @@ from schema.notifications.queries import NotificationQueries
 from schema.plans.mutations import PlanMutations
 from schema.plans.queries import PlanQueries
 from schema.plans.types import Plan, Training
+from schema.regions import preload as regions_preload
 from schema.regions.queries import RegionQueries
 from schema.regions.types import Kecamatan, Kota
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
+PLANNED_LOADING = [directory_preload, regions_preload]
+"""Modules that register preloaders (schema/prefetch.py) when imported."""
 
 
 @strawberry.type(description="Read the OK OCE collaboration graph.")

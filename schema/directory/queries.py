@@ -10,6 +10,7 @@ from schema.common import Connection, paginate, wants_total_count
 from schema.context import Info
 from schema.directory.types import Community, Mentor, Sector
 from schema.enums import CommunityKind
+from schema.prefetch import prefetch_connection
 
 
 @strawberry.input(description="Which communities to list.")
@@ -73,13 +74,14 @@ class DirectoryQueries:
             include_anywhere=f.include_anywhere,
             search=f.search,
         )
-        return await paginate(
+        connection = await paginate(
             query,
             first=first,
             after=after,
             build=lambda rows: [Community.from_model(r) for r in rows],
             count=wants_total_count(info),
         )
+        return await prefetch_connection(connection, info)
 
     @strawberry.field(description="Mentors of centres and communities, by name.")
     async def mentors(
@@ -102,10 +104,11 @@ class DirectoryQueries:
             active=f.active,
             search=f.search,
         )
-        return await paginate(
+        connection = await paginate(
             query,
             first=first,
             after=after,
             build=lambda rows: [Mentor.from_model(r) for r in rows],
             count=wants_total_count(info),
         )
+        return await prefetch_connection(connection, info)

@@ -14,6 +14,8 @@ from models import directory as m
 from schema.common import Connection, load_nodes, slice_connection
 from schema.context import Info
 from schema.enums import CommunityKind
+from schema.loading import ModelsByKeyLoader
+from schema.prefetch import ready
 
 if TYPE_CHECKING:
     from schema.regions.types import Area, Kecamatan
@@ -69,7 +71,10 @@ class Centre(relay.Node):
         return await load_nodes(info.context.loaders.centre_by_id, node_ids, cls.from_model)
 
     @strawberry.field(description="The kecamatan this centre serves.")
-    async def kecamatan(self, info: Info) -> KecamatanRef:
+    def kecamatan(self, info: Info) -> KecamatanRef:
+        return ready(self, "kecamatan", lambda: self._kecamatan(info))
+
+    async def _kecamatan(self, info: Info) -> KecamatanRef:
         from schema.regions.types import Kecamatan
 
         region = await info.context.loaders.region_by_id.load(self.kecamatan_id)
@@ -77,11 +82,15 @@ class Centre(relay.Node):
         return Kecamatan.from_model(region)
 
     @strawberry.field(description="The centre's own mentors, by name.")
-    async def mentors(
+    def mentors(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Mentor]:
-        rows = await info.context.loaders.mentors_by_centre_id.load(self.pk)
-        return slice_connection([Mentor.from_model(r) for r in rows], first=first, after=after)
+        return ready(
+            self,
+            "mentors",
+            lambda: _mentors(info.context.loaders.mentors_by_centre_id, self.pk),
+            lambda mentors: slice_connection(mentors, first=first, after=after),
+        )
 
 
 @strawberry.type(
@@ -118,29 +127,39 @@ class Community(relay.Node):
         return await load_nodes(info.context.loaders.community_by_id, node_ids, cls.from_model)
 
     @strawberry.field(description="The sectors it works in.")
-    async def sectors(self, info: Info) -> list[Sector]:
+    def sectors(self, info: Info) -> list[Sector]:
+        return ready(self, "sectors", lambda: self._sectors(info))
+
+    async def _sectors(self, info: Info) -> list[Sector]:
         links = await info.context.loaders.sector_links_by_community_id.load(self.pk)
         return await load_sectors(info, [link.sector_id for link in links])
 
     @strawberry.field(
         description="The areas it serves: provinces, kota or kecamatan. Empty: anywhere."
     )
-    async def areas(self, info: Info) -> list[AreaRef]:
+    def areas(self, info: Info) -> list[AreaRef]:
+        return ready(self, "areas", lambda: self._areas(info))
+
+    async def _areas(self, info: Info) -> list[AreaRef]:
         from schema.regions.types import Area
 
         links = await info.context.loaders.areas_by_community_id.load(self.pk)
         return [Area.from_model(link.region) for link in links]
 
     @strawberry.field(description="True when it serves anywhere (no areas listed).")
-    async def serves_anywhere(self, info: Info) -> bool:
-        return not await info.context.loaders.areas_by_community_id.load(self.pk)
+    def serves_anywhere(self, info: Info) -> bool:
+        return ready(self, "areas", lambda: self._areas(info), lambda areas: not areas)
 
     @strawberry.field(description="The community's mentors, by name.")
-    async def mentors(
+    def mentors(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Mentor]:
-        rows = await info.context.loaders.mentors_by_community_id.load(self.pk)
-        return slice_connection([Mentor.from_model(r) for r in rows], first=first, after=after)
+        return ready(
+            self,
+            "mentors",
+            lambda: _mentors(info.context.loaders.mentors_by_community_id, self.pk),
+            lambda mentors: slice_connection(mentors, first=first, after=after),
+        )
 
 
 @strawberry.type(description="A mentor's capacity in one sector.")
@@ -151,9 +170,21 @@ class MentorSkill:
     )
     sector_id: strawberry.Private[int]
 
+    @classmethod
+    def of(cls, skills: list[m.MentorSkill], allocated: dict[int, int]) -> list[MentorSkill]:
+        """Skills with their free places, given the mentees allocated per sector id."""
+        return [
+            cls(
+                capacity=s.capacity,
+                free=max(0, s.capacity - allocated.get(s.sector_id, 0)),
+                sector_id=s.sector_id,
+            )
+            for s in skills
+        ]
+
     @strawberry.field(description="The sector.")
-    async def sector(self, info: Info) -> Sector:
-        return await load_sector(info, self.sector_id)
+    def sector(self, info: Info) -> Sector:
+        return ready(self, "sector", lambda: load_sector(info, self.sector_id))
 
 
 @strawberry.type(
@@ -206,28 +237,34 @@ class Mentor(relay.Node):
         return self.row.phone
 
     @strawberry.field(description="The centre the mentor belongs to, if a centre's mentor.")
-    async def centre(self, info: Info) -> Centre | None:
+    def centre(self, info: Info) -> Centre | None:
+        return ready(self, "centre", lambda: self._centre(info))
+
+    async def _centre(self, info: Info) -> Centre | None:
         if self.row.centre_id is None:
             return None
         row = await info.context.loaders.centre_by_id.load(self.row.centre_id)
         return Centre.from_model(row) if row else None
 
     @strawberry.field(description="The community the mentor belongs to, if a community's mentor.")
-    async def community(self, info: Info) -> Community | None:
+    def community(self, info: Info) -> Community | None:
+        return ready(self, "community", lambda: self._community(info))
+
+    async def _community(self, info: Info) -> Community | None:
         if self.row.community_id is None:
             return None
         row = await info.context.loaders.community_by_id.load(self.row.community_id)
         return Community.from_model(row) if row else None
 
     @strawberry.field(description="Sectors the mentor mentors in, with capacity and free places.")
-    async def skills(self, info: Info) -> list[MentorSkill]:
+    def skills(self, info: Info) -> list[MentorSkill]:
+        return ready(self, "skills", lambda: self._skills(info))
+
+    async def _skills(self, info: Info) -> list[MentorSkill]:
         skills = await info.context.loaders.skills_by_mentor_id.load(self.pk)
         allocated = await info.context.loaders.allocated_by_mentor_id.load(self.pk)
-        return [
-            MentorSkill(
-                capacity=s.capacity,
-                free=max(0, s.capacity - allocated.get(s.sector_id, 0)),
-                sector_id=s.sector_id,
-            )
-            for s in skills
-        ]
+        return MentorSkill.of(skills, allocated)
+
+
+async def _mentors(loader: ModelsByKeyLoader[m.Mentor], key: int) -> list[Mentor]:
+    return [Mentor.from_model(row) for row in await loader.load(key)]

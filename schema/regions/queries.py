@@ -8,6 +8,7 @@ from hub.directory import kecamatan_query, kotas
 from models.enums import RegionLevel
 from schema.common import Connection, paginate, wants_total_count
 from schema.context import Info
+from schema.prefetch import prefetch_connection, prefetch_list
 from schema.regions.types import Kecamatan, Kota
 
 
@@ -24,18 +25,22 @@ class KecamatanFilter:
 @strawberry.type
 class RegionQueries:
     @strawberry.field(description="Jakarta's kota and kabupaten, by code.")
-    async def kotas(self) -> list[Kota]:
-        return [Kota.from_model(r) for r in await kotas()]
+    async def kotas(self, info: Info) -> list[Kota]:
+        return await prefetch_list([Kota.from_model(r) for r in await kotas()], info)
 
     @strawberry.field(description="One kota by its code, e.g. `31.71`.")
     async def kota(self, info: Info, code: str) -> Kota | None:
         row = await info.context.loaders.region_by_code.load(code)
-        return Kota.from_model(row) if row and row.level is RegionLevel.KOTA else None
+        if row is None or row.level is not RegionLevel.KOTA:
+            return None
+        return (await prefetch_list([Kota.from_model(row)], info))[0]
 
     @strawberry.field(description="One kecamatan by its code, e.g. `31.71.01` (Gambir).")
     async def kecamatan(self, info: Info, code: str) -> Kecamatan | None:
         row = await info.context.loaders.region_by_code.load(code)
-        return Kecamatan.from_model(row) if row and row.level is RegionLevel.KECAMATAN else None
+        if row is None or row.level is not RegionLevel.KECAMATAN:
+            return None
+        return (await prefetch_list([Kecamatan.from_model(row)], info))[0]
 
     @strawberry.field(description="Kecamatan by code; `first` at most 100.")
     async def kecamatans(
@@ -46,10 +51,11 @@ class RegionQueries:
         after: str | None = None,
     ) -> Connection[Kecamatan]:
         f = filter or KecamatanFilter()
-        return await paginate(
+        connection = await paginate(
             kecamatan_query(kota_code=f.kota_code, search=f.search),
             first=first,
             after=after,
             build=lambda rows: [Kecamatan.from_model(r) for r in rows],
             count=wants_total_count(info),
         )
+        return await prefetch_connection(connection, info)

@@ -12,6 +12,7 @@ from models.regions import Region
 from schema.common import Connection, load_nodes, slice_connection
 from schema.context import Info
 from schema.enums import RegionLevel
+from schema.prefetch import ready
 
 if TYPE_CHECKING:
     from schema.directory.types import Centre
@@ -45,11 +46,19 @@ class Kota(relay.Node):
         )
 
     @strawberry.field(description="The kecamatan of this kota, by code.")
-    async def kecamatans(
+    def kecamatans(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Kecamatan]:
+        return ready(
+            self,
+            "kecamatans",
+            lambda: self._kecamatans(info),
+            lambda kecamatans: slice_connection(kecamatans, first=first, after=after),
+        )
+
+    async def _kecamatans(self, info: Info) -> list[Kecamatan]:
         rows = await info.context.loaders.kecamatans_by_kota_id.load(self.pk)
-        return slice_connection([Kecamatan.from_model(r) for r in rows], first=first, after=after)
+        return [Kecamatan.from_model(r) for r in rows]
 
 
 @strawberry.type(
@@ -87,13 +96,21 @@ class Kecamatan(relay.Node):
         )
 
     @strawberry.field(description="The kota it lies in.")
-    async def kota(self, info: Info) -> Kota:
+    def kota(self, info: Info) -> Kota:
+        return ready(self, "kota", lambda: self._kota(info))
+
+    async def _kota(self, info: Info) -> Kota:
         region = await info.context.loaders.region_by_id.load(self.kota_id)
         assert region is not None
         return Kota.from_model(region)
 
     @strawberry.field(description="Its OK OCE centre.")
-    async def centre(
+    def centre(
+        self, info: Info
+    ) -> Annotated[Centre, strawberry.lazy("schema.directory.types")] | None:
+        return ready(self, "centre", lambda: self._centre(info))
+
+    async def _centre(
         self, info: Info
     ) -> Annotated[Centre, strawberry.lazy("schema.directory.types")] | None:
         from schema.directory.types import Centre

@@ -112,3 +112,24 @@ async def test_statements_do_not_grow_with_rows(
     assert _objects(many_body) > 1.5 * _objects(few_body), name
     assert many_count == few_count, (name, few_count, many_count)
     assert many_count <= 16, name
+
+
+async def test_the_dashboard_is_loaded_level_by_level(uncached_gql: GraphQLClient) -> None:
+    """Planned loading: one statement per level of the selection, none per object."""
+    with count_statements() as counter:
+        body = await uncached_gql(DASHBOARD, {"first": 44})
+
+    assert len(body["data"]["kecamatans"]["edges"]) == 44
+    tables = [
+        statement.split(" FROM ")[1].split()[0].strip('"') for statement in counter.statements
+    ]
+    assert tables == [
+        "region",  # the page of kecamatan
+        "region",  # their total count
+        "region",  # their kota
+        "centre",
+        "mentor",
+        "mentor_skill",
+        "allocation",  # for the free places
+        "sector",
+    ]
