@@ -38,17 +38,24 @@ query Gambir {
   kecamatan(code: "31.71.01") {
     name
     kota { name }
-    centre {
-      name
-      mentors(first: 10) {
-        totalCount
-        edges { node { name skills { sector { code } capacity free } } }
-      }
+    centre { name }
+    # What the centre is missing, sector by sector
+    needs { sector { code } demand supply gap }
+    # The communities that could fill most of it, best first, and why
+    complements(first: 5) {
+      community { name kind }
+      score
+      reach
+      filled
+      sectors { sector { code } gap free filled }
     }
-  }
-  communities(first: 5, filter: { areaCode: "31.71.01", sectorCode: "KULINER" }) {
-    totalCount
-    edges { node { name kind areas { code name } } }
+    # A group of communities that together fill the most
+    coalition(maxCommunities: 3) {
+      gap
+      covered
+      coverage
+      members { community { name } filled }
+    }
   }
 }
 """
