@@ -1,4 +1,4 @@
-"""The `hub` command: serve, migrate, seed, worker, token, export-schema."""
+"""The `hub` command: serve, migrate, seed, worker, token, import, export, person, export-schema."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from hub.errors import HubError
@@ -208,6 +209,56 @@ def _community_pk(value: str) -> int:
     return decode_global_id(value, "Community", field="community")
 
 
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.csv_import import import_csv
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as error:
+        print(f"hub: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    report = _run(settings, lambda: import_csv(args.kind, data, dry_run=args.dry_run))
+    if report.problems:
+        print(f"hub: {args.file}: nothing imported; fix these lines:", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    would = "would be " if args.dry_run else ""
+    for change in report.changes:
+        done = "created" if change.created else "updated"
+        print(f"line {change.line}: {would}{done} {change.label}")
+    print(
+        f"{args.kind}: {report.created} {would}created, {report.updated} {would}updated, "
+        f"{report.unchanged} unchanged" + (" (dry run: nothing written)" if args.dry_run else "")
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.csv_export import export_csv
+
+    table = _run(settings, lambda: export_csv(args.kind))
+    if args.file:
+        Path(args.file).write_text(table, encoding="utf-8", newline="")
+    else:
+        sys.stdout.write(table)
+    return 0
+
+
+def cmd_person(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from hub.persons import erase_person, export_person
+
+    if args.person_command == "export":
+        data = _run(settings, lambda: export_person(email=args.email))
+        print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return 0
+    done = _run(settings, lambda: erase_person(email=args.email))
+    print(json.dumps(done, indent=2, ensure_ascii=False))
+    return 0
+
+
 def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
     from schema import sdl
 
@@ -279,6 +330,33 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser("revoke", help="revoke a token")
     revoke.add_argument("token_id", type=int, metavar="TOKEN_ID")
     token.set_defaults(func=cmd_token)
+
+    kinds = ["communities", "mentors", "demand"]
+    importing = commands.add_parser(
+        "import", help="import communities, mentors or demand from a CSV file (all or nothing)"
+    )
+    importing.add_argument("kind", choices=kinds)
+    importing.add_argument("file", metavar="FILE")
+    importing.add_argument(
+        "--dry-run", action="store_true", help="check and report what would change; write nothing"
+    )
+    importing.set_defaults(func=cmd_import)
+    exporting = commands.add_parser("export", help="export communities, mentors or demand as CSV")
+    exporting.add_argument("kind", choices=kinds)
+    exporting.add_argument("file", metavar="FILE", nargs="?", help="default: standard output")
+    exporting.set_defaults(func=cmd_export)
+
+    person = commands.add_parser("person", help="personal-data rights (UU PDP 27/2022)")
+    person_commands = person.add_subparsers(dest="person_command", required=True)
+    person_export = person_commands.add_parser(
+        "export", help="print every piece of personal data held about EMAIL, as JSON"
+    )
+    person_export.add_argument("email", metavar="EMAIL")
+    person_erase = person_commands.add_parser(
+        "erase", help="remove EMAIL's contact data and pseudonymise the name"
+    )
+    person_erase.add_argument("email", metavar="EMAIL")
+    person.set_defaults(func=cmd_person)
 
     export_schema = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export_schema.set_defaults(func=cmd_export_schema)
