@@ -20,7 +20,7 @@ from hub.errors import Invalid
 from hub.matching.scoring import CentreNeeds, KecamatanRef, Offer, SectorNeed, SectorRef
 from models.enums import OPEN_PLAN_STATUSES, PlanStatus, RegionLevel
 
-_DEMAND, _OWN_MENTORS, _ACTIVE_PLANS = 1, 2, 3
+_DEMAND, _OWN_MENTORS, _ACTIVE_PLANS = 1, 2, 3  # the kinds of amounts in load_needs
 
 
 class _Statement:
@@ -126,29 +126,30 @@ async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[Cent
     )
     statement = _Statement()
     amounts = await statement.rows(
+        "SELECT x.kecamatan_id, x.sector_id, "
+        f"SUM(CASE WHEN x.kind = {_DEMAND} THEN x.amount ELSE 0 END) AS demand, "
+        f"SUM(CASE WHEN x.kind = {_DEMAND} THEN 0 ELSE x.amount END) AS supply FROM ("
         f"SELECT c.kecamatan_id, d.sector_id, {_DEMAND} AS kind, d.demand AS amount "
         "FROM demand d JOIN centre c ON c.id = d.centre_id "
         f"WHERE {scope.condition(statement, 'c.kecamatan_id')} "
         "UNION ALL "
-        f"SELECT c.kecamatan_id, k.sector_id, {_OWN_MENTORS} AS kind, SUM(k.capacity) AS amount "
+        f"SELECT c.kecamatan_id, k.sector_id, {_OWN_MENTORS} AS kind, k.capacity AS amount "
         "FROM mentor m JOIN centre c ON c.id = m.centre_id "
         "JOIN mentor_skill k ON k.mentor_id = m.id "
         f"WHERE m.active AND {scope.condition(statement, 'c.kecamatan_id')} "
-        "GROUP BY c.kecamatan_id, k.sector_id "
         "UNION ALL "
-        f"SELECT c.kecamatan_id, a.sector_id, {_ACTIVE_PLANS} AS kind, SUM(a.mentees) AS amount "
+        f"SELECT c.kecamatan_id, a.sector_id, {_ACTIVE_PLANS} AS kind, a.mentees AS amount "
         "FROM plan p JOIN centre c ON c.id = p.centre_id "
         "JOIN allocation a ON a.plan_id = p.id JOIN mentor m ON m.id = a.mentor_id "
         f"WHERE p.status = {statement.param(PlanStatus.ACTIVE.value)} "
         "AND m.active AND m.community_id IS NOT NULL "
-        f"AND {scope.condition(statement, 'c.kecamatan_id')} "
-        "GROUP BY c.kecamatan_id, a.sector_id"
+        f"AND {scope.condition(statement, 'c.kecamatan_id')}"
+        ") x GROUP BY x.kecamatan_id, x.sector_id HAVING SUM(x.amount) > 0"
     )
-    demand: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    supply: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    found: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
     for row in amounts:
-        into = demand if row["kind"] == _DEMAND else supply
-        into[row["kecamatan_id"]][row["sector_id"]] += int(row["amount"] or 0)
+        found[row["kecamatan_id"]][row["sector_id"]] = (int(row["demand"]), int(row["supply"]))
+    order = list(catalogue.values())
     needs = []
     for k in kecamatans:
         kecamatan = KecamatanRef(
@@ -159,14 +160,9 @@ async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[Cent
             lat=k["lat"],
             lon=k["lon"],
         )
-        wanted, offered = demand.get(k["id"], {}), supply.get(k["id"], {})
-        sectors = tuple(
-            SectorNeed(sector=s, demand=wanted.get(s.id, 0), supply=offered.get(s.id, 0))
-            for s in catalogue.values()
-            if wanted.get(s.id, 0) > 0 or offered.get(s.id, 0) > 0
-        )
-        centre_id = k["centre_id"]
-        needs.append(CentreNeeds(kecamatan, centre_id, sectors if centre_id is not None else ()))
+        amounts_of = found.get(k["id"], {}) if k["centre_id"] is not None else {}
+        sectors = tuple(SectorNeed(s, *amounts_of[s.id]) for s in order if s.id in amounts_of)
+        needs.append(CentreNeeds(kecamatan, k["centre_id"], sectors))
     return needs
 
 
