@@ -166,6 +166,8 @@ class DeliveryWorker:
     _last_used: float = field(default=0.0, init=False, repr=False)
     _key: bytes | None = field(default=None, init=False, repr=False)
     _prepared: bool = field(default=False, init=False, repr=False)
+    _marker_stack: contextlib.AsyncExitStack | None = field(default=None, init=False, repr=False)
+    _marker_connection: Any = field(default=None, init=False, repr=False)
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -210,6 +212,8 @@ class DeliveryWorker:
         return total
 
     async def close(self) -> None:
+        """Quit the SMTP connection and give back the database connection kept for marks."""
+        await self._release_marker()
         smtp, self._smtp = self._smtp, None
         if smtp is not None and smtp.is_connected:
             try:
@@ -459,23 +463,46 @@ class DeliveryWorker:
         survivor, merged = group[0], [r.id for r in group[1:]]
         connection = connections.get("default")
         if is_postgres(connection):
-            # One statement, one round trip: the setting lasts for its own transaction.
-            sql = (
-                "UPDATE notification SET status = 'SENT', sent_at = $1, updated_at = $1,"
-                " attempts = attempts + 1, claimed_until = NULL, last_error = NULL"
-                " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed"
-                " WHERE notification.id = $2"
-            )
+            # One statement, one round trip on a connection of its own: the setting lasts
+            # for the statement's own transaction.
+            marker = await self._marker()
+            try:
+                await marker.execute(
+                    "UPDATE notification SET status = 'SENT', sent_at = $1, updated_at = $1,"
+                    " attempts = attempts + 1, claimed_until = NULL, last_error = NULL"
+                    " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed"
+                    " WHERE notification.id = $2",
+                    now,
+                    survivor.id,
+                )
+            except BaseException:
+                await self._release_marker()
+                raise
         else:
-            sql = (
+            await connection.execute_query(
                 "UPDATE notification SET status = 'SENT', sent_at = ?1, updated_at = ?1,"
-                " attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = ?2"
+                " attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = ?2",
+                [now, survivor.id],
             )
-        await connection.execute_query(sql, [now, survivor.id])
         if merged:
             await Notification.filter(id__in=merged).update(
                 status=NotificationStatus.MERGED, sent_at=now, claimed_until=None, updated_at=now
             )
+
+    async def _marker(self) -> Any:
+        """PostgreSQL: the pool connection this worker keeps for its SENT marks."""
+        if self._marker_stack is None:
+            stack = contextlib.AsyncExitStack()
+            pool = connections.get("default")
+            self._marker_connection = await stack.enter_async_context(pool.acquire_connection())
+            self._marker_stack = stack
+        return self._marker_connection
+
+    async def _release_marker(self) -> None:
+        stack, self._marker_stack, self._marker_connection = self._marker_stack, None, None
+        if stack is not None:
+            with contextlib.suppress(Exception):
+                await stack.aclose()
 
     async def _prepare_database(self) -> None:
         """SQLite: commit without a flush to disk in this process (WAL mode keeps the file

@@ -277,14 +277,22 @@ async def _world_plan(world: World) -> int:
 
 async def test_rows_written_in_a_transaction_that_fails_are_gone(world: World) -> None:
     plan_id = await _world_plan(world)
-    with pytest.raises(RuntimeError):
+    seen_inside: list[int] = []
+
+    async def change_that_fails() -> None:
         async with in_transaction():
             written = await notify_plan_event(
                 kind=EventKind.PLAN_CANCELLED, plan_id=plan_id, actor_id=None
             )
-            assert written > 0
-            assert await Notification.filter(kind="PLAN_CANCELLED").count() == written
+            seen_inside.extend([written, await Notification.filter(kind="PLAN_CANCELLED").count()])
             raise RuntimeError("the change failed after its notifications were written")
+
+    with pytest.raises(RuntimeError, match="the change failed"):
+        await change_that_fails()
+
+    written, counted = seen_inside
+    assert written > 0
+    assert counted == written
     assert await Notification.filter(kind="PLAN_CANCELLED").count() == 0
 
 
@@ -555,12 +563,17 @@ async def test_a_plans_life_lands_in_the_local_sink(
     assert await Notification.filter(status=NotificationStatus.SENT).count() == len(files)
 
 
+def readme_operations() -> list[str]:
+    """The GraphQL blocks of the README's section on email notifications."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    section = text.split("## Email notifications", 1)[1].split("\n## ", 1)[0]
+    return list(re.findall(r"```graphql\n(.*?)```", section, re.S))
+
+
 async def test_the_readmes_notification_operations_work_as_written(
     gql: GraphQLClient, world: World
 ) -> None:
-    text = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
-    section = text.split("## Email notifications", 1)[1].split("\n## ", 1)[0]
-    listing, preferences = re.findall(r"```graphql\n(.*?)```", section, re.S)
+    listing, preferences = readme_operations()
 
     body = await gql(listing, headers=world.headers("admin"))
     assert body.get("errors") is None, body

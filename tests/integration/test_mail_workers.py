@@ -7,7 +7,6 @@ import email
 import email.policy
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -97,16 +96,19 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
     recorder = Recorder(hold_data=6)
     with MailServer(recorder) as server:
         env = worker_env(settings, tmp_path, HUB_SMTP_URL=f"smtp://127.0.0.1:{server.port}")
-        process = subprocess.Popen([*HUB, "worker", "--lease-seconds", "1"], env=env)
+        process = await asyncio.create_subprocess_exec(
+            *HUB, "worker", "--lease-seconds", "1", env=env
+        )
         try:
             # when the worker is killed while the 6th message is in flight
             held = await asyncio.to_thread(recorder.holding.wait, 60)
             assert held, "the worker never reached the 6th message"
             process.send_signal(signal.SIGKILL)
-            process.wait(timeout=30)
+            await asyncio.wait_for(process.wait(), 30)
         finally:
-            if process.poll() is None:
+            if process.returncode is None:
                 process.kill()
+                await process.wait()
         recorder.release.set()
         in_flight = await Notification.filter(status=NotificationStatus.SENDING).count()
         assert await Notification.filter(status=NotificationStatus.SENT).count() == 5
@@ -143,7 +145,8 @@ async def test_two_worker_processes_never_send_the_same_email(
         env = worker_env(settings, tmp_path, HUB_SMTP_URL=f"smtp://127.0.0.1:{server.port}")
         # when two worker processes deliver them, five at a time
         processes = [
-            subprocess.Popen([*HUB, "worker", "--batch-size", "5"], env=env) for _ in range(2)
+            await asyncio.create_subprocess_exec(*HUB, "worker", "--batch-size", "5", env=env)
+            for _ in range(2)
         ]
         try:
             await wait_for(lambda: len(server.recorder.messages) >= 200, 60, "200 messages")
@@ -151,7 +154,7 @@ async def test_two_worker_processes_never_send_the_same_email(
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)
-            codes = [process.wait(timeout=30) for process in processes]
+            codes = [await asyncio.wait_for(process.wait(), 30) for process in processes]
 
     # then each email went out exactly once, and both stopped cleanly
     counts = server.recorder.message_ids()
@@ -167,14 +170,16 @@ async def test_hub_worker_keeps_mail_in_the_local_maildir_and_stops_gracefully(
 ) -> None:
     # given queued emails and no HUB_SMTP_URL
     written = await queue(world, 2, fast(settings))
-    process = subprocess.Popen([*HUB, "worker"], env=worker_env(settings, tmp_path))
+    process = await asyncio.create_subprocess_exec(
+        *HUB, "worker", env=worker_env(settings, tmp_path)
+    )
+    new = tmp_path / "var" / "mail" / "new"
     try:
         # when the worker runs, then every email becomes a file in var/mail/new
-        new = tmp_path / "var" / "mail" / "new"
         await wait_for(lambda: new.exists() and len(list(new.iterdir())) >= written, 30, "mail")
     finally:
         process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=30)
+        code = await asyncio.wait_for(process.wait(), 30)
     assert code == 0
     messages = [
         email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in new.iterdir()
@@ -193,11 +198,17 @@ async def test_hub_serve_with_several_web_workers_runs_one_delivery_worker(
     # given `hub serve --workers 2` on the test database, with its embedded sink
     port = free_port()
     env = worker_env(settings, tmp_path, HUB_AUTO_MIGRATE="on")
-    process = subprocess.Popen(
-        [*HUB, "serve", "--workers", "2", "--port", str(port), "--no-demo"],
+    process = await asyncio.create_subprocess_exec(
+        *HUB,
+        "serve",
+        "--workers",
+        "2",
+        "--port",
+        str(port),
+        "--no-demo",
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     new = tmp_path / "var" / "mail" / "new"
     try:
@@ -211,7 +222,7 @@ async def test_hub_serve_with_several_web_workers_runs_one_delivery_worker(
         await asyncio.sleep(1.5)
     finally:
         process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=60)
+        code = await asyncio.wait_for(process.wait(), 60)
     assert code == 0
     ids = [
         str(email.message_from_bytes(f.read_bytes(), policy=email.policy.default)["Message-ID"])
