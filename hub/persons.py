@@ -324,8 +324,8 @@ async def erase_person(*, email: str, actor_label: str = CLI_PERSON) -> dict[str
 async def _scrub_history(
     secrets: dict[str, str], mentor_ids: list[int], account_ids: list[int], address: str
 ) -> None:
-    """Names and addresses in the audit log and in the free text of the plans the person
-    worked in or acted on."""
+    """Names and addresses in the audit log, and in the free text and the notifications (to
+    anyone) of the plans the person worked in or acted on."""
     about = Q(entity=audit.Entity.MENTOR.value, entity_id__in=mentor_ids or [0]) | Q(
         entity=audit.Entity.ACCOUNT.value, entity_id__in=account_ids or [0]
     )
@@ -365,6 +365,14 @@ async def _scrub_history(
             "plan_id", flat=True
         )
     )
+    plan_ids |= set(
+        await Plan.filter(proposed_by_id__in=account_ids or [0]).values_list("id", flat=True)
+    )
+    for n in await Notification.filter(plan_id__in=list(plan_ids)):
+        cleaned = scrub([n.recipient_name, n.context, n.last_error], secrets)
+        if cleaned != [n.recipient_name, n.context, n.last_error]:
+            n.recipient_name, n.context, n.last_error = cleaned
+            await n.save(update_fields=["recipient_name", "context", "last_error"])
     for event in await PlanEvent.filter(plan_id__in=list(plan_ids), details__isnull=False):
         cleaned = scrub(event.details, secrets)
         if cleaned != event.details:

@@ -110,6 +110,15 @@ async def _person(tag: str, number: int) -> Person:
             due_at=dt.datetime.now(dt.UTC),
             last_error=f"451 <{email}> coba lagi" if status is NotificationStatus.SENT else None,
         )
+    await Notification.create(
+        message_id=f"<{tag}-other@hub.test>",
+        kind="PLAN_PROPOSED",
+        plan=plan,
+        recipient_email="staf.lain@example.org",
+        recipient_name="Staf Lain",
+        context={"proposer": name, "mentors": [{"name": name, "email": email}]},
+        due_at=dt.datetime.now(dt.UTC),
+    )
     await NotificationPreference.create(email=email, kind="PLAN_REVISED", mode=DeliveryMode.DIGEST)
     phone = f"+6281233330{number:03d}"
     return Person(email, name, phone, mentor, issued.account, issued.secret, plan)
@@ -204,6 +213,7 @@ async def test_erase_makes_the_person_unreachable_and_keeps_plans_consistent(
     assert [(n.status, n.recipient_email) for n in notifications] == [
         (NotificationStatus.SKIPPED, ""),
         (NotificationStatus.SENT, ""),
+        (NotificationStatus.PENDING, "staf.lain@example.org"),
     ]
     stored = json.dumps(
         [[n.recipient_name, n.context, n.last_error] for n in notifications]
