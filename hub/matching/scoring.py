@@ -39,7 +39,7 @@ class Reach(StrEnum):
 _QUARTERS = {Reach.KECAMATAN: 4, Reach.KOTA: 3, Reach.PROVINCE: 2, Reach.ANYWHERE: 2}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SectorRef:
     """A sector as the matching reports it."""
 
@@ -50,7 +50,7 @@ class SectorRef:
     position: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KecamatanRef:
     """The kecamatan a centre serves (enough to place it and to show it)."""
 
@@ -66,7 +66,7 @@ class KecamatanRef:
         return ancestor_codes(self.code)[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SectorNeed:
     """`demand`, `supply` and `gap` = max(0, demand - supply) of one centre in one sector."""
 
@@ -79,7 +79,7 @@ class SectorNeed:
         return max(0, self.demand - self.supply)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CentreNeeds:
     """A kecamatan's centre and its needs per sector, in sector order. No centre: no needs."""
 
@@ -111,7 +111,7 @@ class CentreNeeds:
         return next(n.sector for n in self.sectors if n.sector.id == sector_id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Offer:
     """A community as a candidate: the areas it serves (none: anywhere) and its free places."""
 
@@ -126,7 +126,7 @@ class Offer:
         return (self.name.casefold(), self.name, self.community_id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SectorFill:
     """Per sector: the gap, the community's free places and how many of them fill the gap."""
 
@@ -136,7 +136,7 @@ class SectorFill:
     filled: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Complement:
     """One community for one centre: reach, score, places filled and why, sector by sector."""
 
@@ -148,7 +148,7 @@ class Complement:
     sectors: tuple[SectorFill, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Coalition:
     """The greedy coalition: members in the order chosen, each with what it adds."""
 
@@ -161,7 +161,7 @@ class Coalition:
         return coverage(self.covered, self.gap)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CoverageRow:
     """One line of the coverage report."""
 

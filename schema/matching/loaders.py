@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from hub import matching
 from hub.errors import HubError
+from hub.regions import ancestor_codes
 
 K = TypeVar("K", bound=Hashable)
 
@@ -61,6 +62,7 @@ class OffersByProvinceCodeLoader(DataLoader[str, list[matching.Offer]]):
 @dataclass(frozen=True)
 class ComplementsKey:
     kecamatan_id: int
+    kecamatan_code: str
     first: int
     sectors: tuple[str, ...] | None
 
@@ -68,15 +70,21 @@ class ComplementsKey:
 @dataclass(frozen=True)
 class CoalitionKey:
     kecamatan_id: int
+    kecamatan_code: str
     max_communities: int
 
 
 async def _inputs(
-    needs: NeedsByKecamatanIdLoader, offers: OffersByProvinceCodeLoader, ids: Sequence[int]
+    needs: NeedsByKecamatanIdLoader,
+    offers: OffersByProvinceCodeLoader,
+    keys: Sequence[ComplementsKey | CoalitionKey],
 ) -> tuple[list[matching.CentreNeeds], dict[str, list[matching.Offer]]]:
-    found = [n for n in await needs.load_many(list(dict.fromkeys(ids))) if n is not None]
-    provinces = sorted({n.kecamatan.province_code for n in found})
-    candidates = await offers.load_many(provinces)
+    """The needs of the keys' kecamatan and the candidates of their provinces, loaded side by
+    side (on PostgreSQL on two connections at once)."""
+    ids = list(dict.fromkeys(k.kecamatan_id for k in keys))
+    provinces = sorted({ancestor_codes(k.kecamatan_code)[0] for k in keys})
+    loaded, candidates = await asyncio.gather(needs.load_many(ids), offers.load_many(provinces))
+    found = [n for n in loaded if n is not None]
     return found, dict(zip(provinces, candidates, strict=True))
 
 
@@ -102,7 +110,7 @@ class ComplementsByKecamatanLoader(DataLoader[ComplementsKey, list[matching.Comp
     async def _load(
         self, keys: Sequence[ComplementsKey]
     ) -> list[list[matching.Complement] | BaseException]:
-        found, candidates = await _inputs(self.needs, self.offers, [k.kecamatan_id for k in keys])
+        found, candidates = await _inputs(self.needs, self.offers, keys)
         by_id = {n.kecamatan.id: n for n in found}
         results: list[list[matching.Complement] | BaseException] = [[] for _ in keys]
         for (first, codes), positions in _grouped(keys, lambda k: (k.first, k.sectors)).items():
@@ -135,7 +143,7 @@ class CoalitionByKecamatanLoader(DataLoader[CoalitionKey, matching.Coalition]):
         self.needs, self.offers = needs, offers
 
     async def _load(self, keys: Sequence[CoalitionKey]) -> list[matching.Coalition | BaseException]:
-        found, candidates = await _inputs(self.needs, self.offers, [k.kecamatan_id for k in keys])
+        found, candidates = await _inputs(self.needs, self.offers, keys)
         by_id = {n.kecamatan.id: n for n in found}
         empty = matching.Coalition(members=(), gap=0, covered=0)
         results: list[matching.Coalition | BaseException] = [empty for _ in keys]

@@ -151,7 +151,7 @@ class Kecamatan(relay.Node):
         from schema.matching.types import Complement
 
         wanted = tuple(sectors) if sectors is not None else None
-        key = ComplementsKey(self.pk, 5 if first is None else first, wanted)
+        key = ComplementsKey(self.pk, self.code, 5 if first is None else first, wanted)
         found = await info.context.loaders.matching.complements.load(key)
         return [Complement.from_result(c) for c in found]
 
@@ -170,7 +170,7 @@ class Kecamatan(relay.Node):
         from schema.matching.loaders import CoalitionKey
         from schema.matching.types import Coalition
 
-        key = CoalitionKey(self.pk, 5 if max_communities is None else max_communities)
+        key = CoalitionKey(self.pk, self.code, 5 if max_communities is None else max_communities)
         return Coalition.from_result(await info.context.loaders.matching.coalition.load(key))
 
 
