@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
+    ParserCache,
+    ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionContext
 
 from hub.settings import Settings
@@ -87,10 +89,23 @@ def configure(settings: Settings) -> None:
     _limits = settings
 
 
-def _introspection_guard() -> SchemaExtension:
-    if _limits.introspection_enabled:
-        return SchemaExtension()
-    return AddValidationRules([NoSchemaIntrospectionCustomRule])
+DOCUMENTS_CACHED = 512
+"""Distinct documents whose parse and validation are kept: partner apps send a few, often."""
+
+
+@cache
+def _limit_rules(
+    max_depth: int, max_aliases: int, introspection: bool
+) -> list[type[ASTValidationRule]]:
+    """The limits as validation rules, made once per set of limits: the validation cache
+    keys on the rule classes, so fresh classes per request would never hit it."""
+    rules: list[type[ASTValidationRule]] = [
+        depth_rule(max_depth, None, None),
+        aliases_rule(max_aliases),
+    ]
+    if not introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return rules
 
 
 # Strawberry allows one schema with `relay.node()` per process: it is built once, and its
@@ -100,10 +115,12 @@ schema = HubSchema(
     mutation=Mutation,
     types=NODE_TYPES,
     extensions=[
-        lambda: QueryDepthLimiter(max_depth=_limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=_limits.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=_limits.max_tokens),
-        _introspection_guard,
+        lambda: ParserCache(maxsize=DOCUMENTS_CACHED),
+        lambda: AddValidationRules(
+            _limit_rules(_limits.max_depth, _limits.max_aliases, _limits.introspection_enabled)
+        ),
+        lambda: ValidationCache(maxsize=DOCUMENTS_CACHED),
         PublicErrors,
     ],
 )

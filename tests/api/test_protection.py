@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import httpx
 import pytest
 
+import schema
+from hub.app import create_app
+from hub.settings import Settings
 from schema.regions import queries as region_queries
 
 pytestmark = pytest.mark.usefixtures("reference_data")
@@ -139,3 +143,22 @@ async def test_healthz_answers_when_the_database_does(client: httpx.AsyncClient)
     response = await client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "up"}
+
+
+async def test_introspection_can_be_switched_off(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    query = {"query": "query Types { __schema { queryType { name } } }"}
+    assert (await client.post("/graphql", json=query)).json()["data"] == {
+        "__schema": {"queryType": {"name": "Query"}}
+    }
+    closed = create_app(replace(settings, introspection_enabled=False))
+    try:
+        transport = httpx.ASGITransport(app=closed)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+            body = (await http.post("/graphql", json=query)).json()
+        assert body["data"] is None
+        assert "introspection" in body["errors"][0]["message"].lower()
+    finally:
+        schema.configure(settings)  # the limits are per process: restore the session's
+    assert (await client.post("/graphql", json=query)).json()["data"] is not None
