@@ -154,8 +154,11 @@ def _fills(gap: Matrix, free: Matrix) -> Matrix:
 
 def _ranking_keys(quarters: Matrix, filled: Matrix) -> Matrix:
     """One integer per (kecamatan, candidate) ordering by quarters * filled, then filled;
-    -1 where the community is no candidate."""
+    -1 where the community is no candidate. In 64 bits while no fill reaches 2**30 places
+    (about a billion), in Python's integers beyond."""
     base = int(filled.max(initial=0)) + 1
+    if base >= 2**30:
+        quarters, filled = quarters.astype(object), filled.astype(object)
     keys: Matrix = np.where(quarters > 0, quarters * filled * base + filled, -1)
     return keys
 

@@ -35,6 +35,7 @@ class World:
     own: Mentor
     m1: Mentor
     m2: Mentor
+    m3: Mentor
     kuliner: Sector
 
 
@@ -54,7 +55,14 @@ async def world(reference_data: None) -> World:
         mentors[name] = await Mentor.create(name=name, community=k, active=active)
         await MentorSkill.create(mentor=mentors[name], sector=kuliner, capacity=capacity)
     await dataversion.bump()
-    return World(centre=centre, own=own, m1=mentors["M1"], m2=mentors["M2"], kuliner=kuliner)
+    return World(
+        centre=centre,
+        own=own,
+        m1=mentors["M1"],
+        m2=mentors["M2"],
+        m3=mentors["M3"],
+        kuliner=kuliner,
+    )
 
 
 async def _plan(world: World, status: PlanStatus, allocations: list[tuple[Mentor, int]]) -> Plan:
@@ -87,6 +95,19 @@ async def _figures(gql: GraphQLClient) -> tuple[int, int]:
 async def test_inactive_mentors_are_ignored(gql: GraphQLClient, world: World) -> None:
     # Supply: 10 (the inactive 7 is not counted); free: 12 + 2 (the inactive 9 is not).
     assert await _figures(gql) == (10, 14)
+
+
+async def test_an_inactive_mentor_adds_nothing_even_in_an_active_plan(
+    gql: GraphQLClient, world: World
+) -> None:
+    # Deactivation is refused while open plans use a mentor; rows written otherwise still
+    # must not count.
+    plan = await _plan(world, PlanStatus.ACTIVE, [(world.m3, 4)])
+    try:
+        assert await _figures(gql) == (10, 14)
+    finally:
+        await plan.delete()
+        await dataversion.bump()
 
 
 async def test_free_places_never_go_below_zero_per_mentor(gql: GraphQLClient, world: World) -> None:

@@ -307,3 +307,21 @@ def test_vectorised_blocks_agree_with_the_definitions(seed: int) -> None:
         assert r == scoring.complements(n, offers, first=40, sector_ids=only)
         assert c == scoring.coalition(n, offers, max_communities=size)
         assert row == scoring.coverage_row(n, offers, max_communities=size)
+
+
+@pytest.mark.parametrize("impl", ["ref", "numpy"])
+def test_huge_gaps_still_rank_exactly(impl: str) -> None:
+    # Keys of quarters * filled * (max filled + 1) would overflow 64 bits here.
+    needs = centre(GAMBIR, {"KULINER": 2_000_000_000, "KRIYA": 2_000_000_000}, {})
+    offers = [
+        offer(1, "Near", ["31.71.01"], KULINER=1_500_000_000),  # 1.5e9 weighted
+        offer(2, "Wide", [], KULINER=1_999_999_999, KRIYA=1_000_000_000),  # 1.4999999995e9
+    ]
+    rank = rank_reference if impl == "ref" else rank_blocks
+    build = coalition_reference if impl == "ref" else coalition_blocks
+    assert [c.name for c in rank(needs, offers, 5, None)] == ["Near", "Wide"]
+    found = build(needs, offers, 2)
+    assert [(m.name, m.filled) for m in found.members] == [
+        ("Near", 1_500_000_000),
+        ("Wide", 500_000_000 + 1_000_000_000),
+    ]
