@@ -1,0 +1,153 @@
+"""The Markdown section: figures per operation and server, ratios to PostGraphile, the
+issue's targets, the machine, the versions and the command."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import statistics
+import subprocess
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from read_compare.common import REPO, Options
+from read_compare.load import WrkResult
+from read_compare.operations import Facts
+from read_compare.servers import POSTGRAPHILE_VERSION, Server
+
+# (server, operation, lowest ratio to PostGraphile): issue 7, "Targets".
+TARGETS = (("hub-off", "nested", 0.5), ("hub-off", "node", 1.0), ("hub-on", "nested", 3.0))
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _rates(results: dict[str, list[WrkResult]], key: str) -> list[float]:
+    return [r.requests_per_second for r in results.get(key, [])]
+
+
+def ratio(results: dict[str, list[WrkResult]], key: str, operation: str) -> float:
+    """The median over the rounds of the server's rate divided by PostGraphile's in the same
+    round: the rounds alternate, so each pair was measured under the same machine load."""
+    pairs = zip(_rates(results, key), _rates(results, f"postgraphile/{operation}"), strict=False)
+    return median([mine / theirs for mine, theirs in pairs if theirs > 0])
+
+
+def figures(
+    results: dict[str, list[WrkResult]],
+    servers: Sequence[Server],
+    sizes: dict[str, int],
+    facts: Facts,
+    options: Options,
+) -> str:
+    lines = [
+        f"{options.rounds} alternating rounds of {options.duration} s per server and operation "
+        f"after {options.warmup} s of warm-up each; wrk, {options.connections} connections, "
+        f"{options.wrk_threads} threads; one server process each, with a database pool of "
+        f"{options.pool_size} connections. Medians over the rounds; the range is the slowest "
+        "and the fastest round; the ratio is the median of each round's ratio to PostGraphile.",
+        "",
+        "| operation | server | req/s | range | p50 ms | p99 ms | vs PostGraphile | bytes |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for operation in options.operations:
+        for server in servers:
+            key = f"{server.key}/{operation}"
+            runs = results.get(key, [])
+            if not runs:
+                continue
+            rates = _rates(results, key)
+            errors = sum(r.errors for r in runs)
+            lines.append(
+                f"| {operation} | {server.label} | {median(rates):.1f} | "
+                f"{min(rates):.0f}-{max(rates):.0f} | {median([r.p50_ms for r in runs]):.1f} | "
+                f"{median([r.p99_ms for r in runs]):.1f} | {ratio(results, key, operation):.2f}x | "
+                f"{sizes.get(key, 0):,}{f' ({errors} errors)' if errors else ''} |"
+            )
+    lines += ["", "Targets (issue 7), against PostGraphile in the same run:", ""]
+    for key, operation, target in TARGETS:
+        reached = ratio(results, f"{key}/{operation}", operation)
+        if reached != reached:  # not measured (NaN)
+            continue
+        verdict = (
+            "met"
+            if reached >= target
+            else f"missed by {target - reached:.2f}x: it needs {target / reached:.1f} times "
+            "the throughput measured"
+        )
+        lines.append(
+            f"- {operation}, cache {key.removeprefix('hub-')}: target {target:.1f}x, "
+            f"measured {reached:.2f}x, {verdict}"
+        )
+    loads = [r.load_average for runs in results.values() for r in runs]
+    lines += [
+        "",
+        "Every server's answers were checked against the tables before and after loading: "
+        + ", ".join(f"{n} {what}" for what, n in facts.counts.items())
+        + f" (kecamatan {facts.kecamatan_code}, kota {facts.kota_code}).",
+    ]
+    if loads:
+        lines.append(
+            f"The machine's 1-minute load average as runs started: median {median(loads):.2f}, "
+            f"highest {max(loads):.2f}."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def machine() -> dict[str, str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    cpu = next((x.split(":", 1)[1].strip() for x in cpuinfo if x.startswith("model name")), "")
+    kib = next((int(x.split()[1]) for x in meminfo if x.startswith("MemTotal:")), 0)
+    return {
+        "nproc": str(os.cpu_count()),
+        "CPU": cpu or platform.processor() or "unknown",
+        "RAM": f"{kib / 1024 / 1024:.1f} GiB",
+        "OS": platform.platform(),
+    }
+
+
+def versions(node: str, wrk: str, facts: Facts) -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {
+        "Python": platform.python_version(),
+        "PostgreSQL": facts.postgres_version,
+        "Node.js": _output([node, "--version"]),
+        "PostGraphile": POSTGRAPHILE_VERSION,
+        "wrk": " ".join(_output([wrk, "--version"]).split()[1:2]),
+    }
+    packages = ("strawberry-graphql", "graphql-core", "starlette", "uvicorn", "uvloop")
+    for package in (*packages, "httptools", "tortoise-orm", "asyncpg"):
+        with contextlib.suppress(PackageNotFoundError):
+            found[package] = version(package)
+    commit = _output(["git", "-C", str(REPO), "rev-parse", "--short=12", "HEAD"])
+    changed = _output(["git", "-C", str(REPO), "status", "--porcelain", "hub", "schema", "models"])
+    found["hub commit"] = commit + (
+        f" with {len(changed.splitlines())} uncommitted files in hub/, schema/, models/"
+        if changed
+        else ""
+    )
+    return found
+
+
+def section(figures_text: str, node: str, wrk: str, facts: Facts, command: str) -> str:
+    about = [
+        ("Machine", machine()),
+        ("Versions", versions(node, wrk, facts)),
+    ]
+    lines = [f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.", "", figures_text.rstrip(), ""]
+    for title, values in about:
+        lines += [f"{title}: " + ", ".join(f"{k} {v}" for k, v in values.items()) + ".", ""]
+    lines += ["Command:", "", "```sh", command, "```"]
+    return "\n".join(lines) + "\n"
+
+
+def _output(command: Sequence[str]) -> str:
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        done = subprocess.run(list(command), capture_output=True, text=True, timeout=30)
+        return (done.stdout or done.stderr).strip()
+    return ""
