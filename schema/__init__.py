@@ -18,6 +18,7 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from hub.settings import Settings
@@ -37,6 +38,7 @@ from schema.notifications.queries import NotificationQueries
 from schema.plans.mutations import PlanMutations
 from schema.plans.queries import PlanQueries
 from schema.plans.types import Plan, Training
+from schema.prefetch import resolve_attribute
 from schema.regions import preload as regions_preload
 from schema.regions.queries import RegionQueries
 from schema.regions.types import Kecamatan, Kota
@@ -114,6 +116,7 @@ schema = HubSchema(
     query=Query,
     mutation=Mutation,
     types=NODE_TYPES,
+    config=StrawberryConfig(default_resolver=resolve_attribute),
     extensions=[
         lambda: MaxTokensLimiter(max_token_count=_limits.max_tokens),
         lambda: ParserCache(maxsize=DOCUMENTS_CACHED),

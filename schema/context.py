@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,11 +107,21 @@ class Context:
     loaders: Loaders = field(default_factory=Loaders)
     _plan_mentor_ids: asyncio.Task[set[int]] | None = None
 
+    def __post_init__(self) -> None:
+        _current.set(self)
+
+    @staticmethod
+    def current() -> Context:
+        """The context of the request being executed (set when it is made)."""
+        return _current.get()
+
     async def plan_mentor_ids(self) -> set[int]:
         """Mentors whose contact data the viewer sees through open plans (one query, once)."""
         if self._plan_mentor_ids is None:
             self._plan_mentor_ids = asyncio.ensure_future(mentors_in_open_plans_of(self.viewer))
         return await self._plan_mentor_ids
 
+
+_current: ContextVar[Context] = ContextVar("hub_request_context")
 
 Info = strawberry.Info[Context, Any]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeVar, cast
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from schema.common import Connection
-from schema.context import Info
+from schema.context import Context, Info
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -51,8 +52,56 @@ def preloads(
     return register
 
 
+class _Lazy:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "LAZY"
+
+
+LAZY: Any = _Lazy()
+"""The value of a relation attribute nobody loaded yet: reading it runs its fallback."""
+
+Fallback = Callable[[Any, Context], Awaitable[Any]]
+_FALLBACKS: dict[tuple[type, str], Fallback] = {}
+
+
+def fallback(cls: type, field: str) -> Callable[[Fallback], Fallback]:
+    """Register how to load `cls.field` alone when no plan attached it (`node(id:)`, a
+    mutation's payload): with the request's DataLoaders, so that siblings still batch."""
+
+    def register(load: Fallback) -> Fallback:
+        _FALLBACKS[(cls, field)] = load
+        return load
+
+    return register
+
+
+def resolve_attribute(obj: Any, name: str) -> Any:
+    """Strawberry's default resolver for fields without one: the attribute, or, for a
+    relation not loaded yet, an awaitable loading it. Relations planned by a preloader are
+    plain attributes, so GraphQL reads them without calling any resolver."""
+    value = getattr(obj, name)
+    if value is LAZY:
+        return _FALLBACKS[(type(obj), name)](obj, Context.current())
+    return value
+
+
 def attach(obj: object, field: str, value: object) -> None:
-    obj.__dict__.setdefault(_ATTACHED, {})[field] = value
+    """Give `obj` what a preloader loaded for `field`: the attribute itself for a relation
+    attribute, else kept for the field's resolver (`ready`)."""
+    if _is_attribute(type(obj), field):
+        setattr(obj, field, value)
+    else:
+        obj.__dict__.setdefault(_ATTACHED, {})[field] = value
+
+
+@cache
+def _is_attribute(cls: type, field: str) -> bool:
+    """Whether `cls.field` is a GraphQL field without a resolver of its own."""
+    definition = getattr(cls, "__strawberry_definition__", None)
+    fields = definition.fields if definition is not None else []
+    return any(f.python_name == field and f.base_resolver is None for f in fields)
 
 
 def ready(

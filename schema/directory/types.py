@@ -12,10 +12,10 @@ from hub.errors import Forbidden
 from hub.visibility import mentor_contact_visible
 from models import directory as m
 from schema.common import Connection, load_nodes, slice_connection
-from schema.context import Info
+from schema.context import Context, Info
 from schema.enums import CommunityKind
 from schema.loading import ModelsByKeyLoader
-from schema.prefetch import ready
+from schema.prefetch import LAZY, fallback, ready
 
 if TYPE_CHECKING:
     from schema.regions.types import Area, Kecamatan
@@ -52,6 +52,9 @@ class Centre(relay.Node):
     contact_email: str | None = strawberry.field(description="Public contact address.")
     contact_phone: str | None = strawberry.field(description="Public contact number.")
     kecamatan_id: strawberry.Private[int]
+    kecamatan: KecamatanRef = strawberry.field(
+        default=LAZY, description="The kecamatan this centre serves."
+    )
 
     @classmethod
     def from_model(cls, centre: m.Centre) -> Centre:
@@ -69,17 +72,6 @@ class Centre(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Centre | None]:
         return await load_nodes(info.context.loaders.centre_by_id, node_ids, cls.from_model)
-
-    @strawberry.field(description="The kecamatan this centre serves.")
-    def kecamatan(self, info: Info) -> KecamatanRef:
-        return ready(self, "kecamatan", lambda: self._kecamatan(info))
-
-    async def _kecamatan(self, info: Info) -> KecamatanRef:
-        from schema.regions.types import Kecamatan
-
-        region = await info.context.loaders.region_by_id.load(self.kecamatan_id)
-        assert region is not None
-        return Kecamatan.from_model(region)
 
     @strawberry.field(description="The centre's own mentors, by name.")
     def mentors(
@@ -169,6 +161,7 @@ class MentorSkill:
         description="Capacity not yet allocated by proposed or active plans (never below 0)."
     )
     sector_id: strawberry.Private[int]
+    sector: Sector = strawberry.field(default=LAZY, description="The sector.")
 
     @classmethod
     def of(cls, skills: list[m.MentorSkill], allocated: dict[int, int]) -> list[MentorSkill]:
@@ -182,10 +175,6 @@ class MentorSkill:
             for s in skills
         ]
 
-    @strawberry.field(description="The sector.")
-    def sector(self, info: Info) -> Sector:
-        return ready(self, "sector", lambda: load_sector(info, self.sector_id))
-
 
 @strawberry.type(
     description=(
@@ -198,6 +187,15 @@ class Mentor(relay.Node):
     name: str = strawberry.field(description="Full name.")
     active: bool = strawberry.field(description="False once deactivated.")
     row: strawberry.Private[m.Mentor]
+    centre: Centre | None = strawberry.field(
+        default=LAZY, description="The centre the mentor belongs to, if a centre's mentor."
+    )
+    community: Community | None = strawberry.field(
+        default=LAZY, description="The community the mentor belongs to, if a community's mentor."
+    )
+    skills: list[MentorSkill] = strawberry.field(
+        default=LAZY, description="Sectors the mentor mentors in, with capacity and free places."
+    )
 
     @classmethod
     def from_model(cls, mentor: m.Mentor) -> Mentor:
@@ -236,34 +234,44 @@ class Mentor(relay.Node):
         await self._check_contact(info)
         return self.row.phone
 
-    @strawberry.field(description="The centre the mentor belongs to, if a centre's mentor.")
-    def centre(self, info: Info) -> Centre | None:
-        return ready(self, "centre", lambda: self._centre(info))
 
-    async def _centre(self, info: Info) -> Centre | None:
-        if self.row.centre_id is None:
-            return None
-        row = await info.context.loaders.centre_by_id.load(self.row.centre_id)
-        return Centre.from_model(row) if row else None
+@fallback(Centre, "kecamatan")
+async def _centre_kecamatan(centre: Centre, context: Context) -> KecamatanRef:
+    from schema.regions.types import Kecamatan
 
-    @strawberry.field(description="The community the mentor belongs to, if a community's mentor.")
-    def community(self, info: Info) -> Community | None:
-        return ready(self, "community", lambda: self._community(info))
+    region = await context.loaders.region_by_id.load(centre.kecamatan_id)
+    assert region is not None
+    return Kecamatan.from_model(region)
 
-    async def _community(self, info: Info) -> Community | None:
-        if self.row.community_id is None:
-            return None
-        row = await info.context.loaders.community_by_id.load(self.row.community_id)
-        return Community.from_model(row) if row else None
 
-    @strawberry.field(description="Sectors the mentor mentors in, with capacity and free places.")
-    def skills(self, info: Info) -> list[MentorSkill]:
-        return ready(self, "skills", lambda: self._skills(info))
+@fallback(MentorSkill, "sector")
+async def _skill_sector(skill: MentorSkill, context: Context) -> Sector:
+    row = await context.loaders.sector_by_id.load(skill.sector_id)
+    assert row is not None
+    return Sector.from_model(row)
 
-    async def _skills(self, info: Info) -> list[MentorSkill]:
-        skills = await info.context.loaders.skills_by_mentor_id.load(self.pk)
-        allocated = await info.context.loaders.allocated_by_mentor_id.load(self.pk)
-        return MentorSkill.of(skills, allocated)
+
+@fallback(Mentor, "centre")
+async def _mentor_centre(mentor: Mentor, context: Context) -> Centre | None:
+    if mentor.row.centre_id is None:
+        return None
+    row = await context.loaders.centre_by_id.load(mentor.row.centre_id)
+    return Centre.from_model(row) if row else None
+
+
+@fallback(Mentor, "community")
+async def _mentor_community(mentor: Mentor, context: Context) -> Community | None:
+    if mentor.row.community_id is None:
+        return None
+    row = await context.loaders.community_by_id.load(mentor.row.community_id)
+    return Community.from_model(row) if row else None
+
+
+@fallback(Mentor, "skills")
+async def _mentor_skills(mentor: Mentor, context: Context) -> list[MentorSkill]:
+    skills = await context.loaders.skills_by_mentor_id.load(mentor.pk)
+    allocated = await context.loaders.allocated_by_mentor_id.load(mentor.pk)
+    return MentorSkill.of(skills, allocated)
 
 
 async def _mentors(loader: ModelsByKeyLoader[m.Mentor], key: int) -> list[Mentor]:

@@ -10,9 +10,9 @@ from strawberry import relay
 
 from models.regions import Region
 from schema.common import Connection, load_nodes, slice_connection
-from schema.context import Info
+from schema.context import Context, Info
 from schema.enums import RegionLevel
-from schema.prefetch import ready
+from schema.prefetch import LAZY, fallback, ready
 
 if TYPE_CHECKING:
     from schema.directory.types import Centre
@@ -71,6 +71,10 @@ class Kecamatan(relay.Node):
     lat: float | None = strawberry.field(description="Latitude of its centroid.")
     lon: float | None = strawberry.field(description="Longitude of its centroid.")
     kota_id: strawberry.Private[int]
+    kota: Kota = strawberry.field(default=LAZY, description="The kota it lies in.")
+    centre: Annotated[Centre, strawberry.lazy("schema.directory.types")] | None = strawberry.field(
+        default=LAZY, description="Its OK OCE centre."
+    )
 
     @classmethod
     def from_model(cls, region: Region) -> Kecamatan:
@@ -94,29 +98,6 @@ class Kecamatan(relay.Node):
             cls.from_model,
             accept=lambda r: r.level is RegionLevel.KECAMATAN,
         )
-
-    @strawberry.field(description="The kota it lies in.")
-    def kota(self, info: Info) -> Kota:
-        return ready(self, "kota", lambda: self._kota(info))
-
-    async def _kota(self, info: Info) -> Kota:
-        region = await info.context.loaders.region_by_id.load(self.kota_id)
-        assert region is not None
-        return Kota.from_model(region)
-
-    @strawberry.field(description="Its OK OCE centre.")
-    def centre(
-        self, info: Info
-    ) -> Annotated[Centre, strawberry.lazy("schema.directory.types")] | None:
-        return ready(self, "centre", lambda: self._centre(info))
-
-    async def _centre(
-        self, info: Info
-    ) -> Annotated[Centre, strawberry.lazy("schema.directory.types")] | None:
-        from schema.directory.types import Centre
-
-        row = await info.context.loaders.centre_by_kecamatan_id.load(self.pk)
-        return Centre.from_model(row) if row else None
 
     @strawberry.field(
         description=(
@@ -172,6 +153,21 @@ class Kecamatan(relay.Node):
 
         key = CoalitionKey(self.pk, self.code, 5 if max_communities is None else max_communities)
         return Coalition.from_result(await info.context.loaders.matching.coalition.load(key))
+
+
+@fallback(Kecamatan, "kota")
+async def _kecamatan_kota(kecamatan: Kecamatan, context: Context) -> Kota:
+    region = await context.loaders.region_by_id.load(kecamatan.kota_id)
+    assert region is not None
+    return Kota.from_model(region)
+
+
+@fallback(Kecamatan, "centre")
+async def _kecamatan_centre(kecamatan: Kecamatan, context: Context) -> Centre | None:
+    from schema.directory.types import Centre
+
+    row = await context.loaders.centre_by_kecamatan_id.load(kecamatan.pk)
+    return Centre.from_model(row) if row else None
 
 
 @strawberry.type(description="A region a community serves: a province, a kota or a kecamatan.")
