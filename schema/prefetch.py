@@ -8,7 +8,7 @@ falls back to its DataLoader where no plan reached (`node(id:)`, a mutation's pa
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar, cast
@@ -90,14 +90,14 @@ def resolve_attribute(obj: Any, name: str) -> Any:
 def attach(obj: object, field: str, value: object) -> None:
     """Give `obj` what a preloader loaded for `field`: the attribute itself for a relation
     attribute, else kept for the field's resolver (`ready`)."""
-    if _is_attribute(type(obj), field):
+    if _is_attribute(cast(Hashable, type(obj)), field):
         setattr(obj, field, value)
     else:
         obj.__dict__.setdefault(_ATTACHED, {})[field] = value
 
 
 @cache
-def _is_attribute(cls: type, field: str) -> bool:
+def _is_attribute(cls: Hashable, field: str) -> bool:
     """Whether `cls.field` is a GraphQL field without a resolver of its own."""
     definition = getattr(cls, "__strawberry_definition__", None)
     fields = definition.fields if definition is not None else []
