@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import multiprocessing
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -193,6 +194,7 @@ async def main(args: argparse.Namespace) -> None:
     finally:
         stop.set()
         sink.join(10)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

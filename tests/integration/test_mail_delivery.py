@@ -398,3 +398,24 @@ async def test_several_trainings_carry_one_invite_each(
         f"training-{world.training.id}@hub.example.org",
         f"training-{second.id}@hub.example.org",
     ]
+
+
+async def test_the_actor_is_never_a_recipient_by_account_or_by_address(
+    world: NotificationWorld, mail_settings: Settings
+) -> None:
+    # given the staff member acts; a mentor ("twin") shares that address in other capitals
+    async with in_transaction():
+        written = await notify_plan_event(
+            kind=EventKind.PLAN_REVISED,
+            plan_id=world.plan.id,
+            actor_id=world.accounts["staff"].id,
+            settings=mail_settings,
+        )
+
+    # then neither the account nor the mentor with its address hears of it; the inactive
+    # mentor, the one without an address and the outsider never do
+    addresses = await Notification.all().values_list("recipient_email", flat=True)
+    assert written == 4
+    assert sorted(addresses) == sorted(
+        world.email(w) for w in ("staff_en", "coordinator", "allocated", "teacher")
+    )
