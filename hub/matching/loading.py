@@ -11,7 +11,7 @@ PostgreSQL (only the placeholders differ).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from tortoise import connections
@@ -55,8 +55,12 @@ class _Statement:
             f"AND {column} < {self.param(code + '/')}))"
         )
 
-    async def rows(self, sql: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = await self.connection.execute_query_dict(sql, self.values)
+    async def rows(self, sql: str) -> Sequence[Mapping[str, Any]]:
+        """The rows as the driver returns them (sqlite3.Row, asyncpg.Record: both read by
+        column name), without copying each into a dict."""
+        found: Sequence[Mapping[str, Any]] = (
+            await self.connection.execute_query(sql, self.values)
+        )[1]
         return found
 
 
