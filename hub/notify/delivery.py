@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
 import os
 import random
@@ -52,7 +53,7 @@ from models.notifications import Notification
 
 log = logging.getLogger(__name__)
 
-DELIVERY_FIELDS = (
+OUTGOING_COLUMNS = (
     "id",
     "kind",
     "mode",
@@ -64,7 +65,40 @@ DELIVERY_FIELDS = (
     "attempts",
     "due_at",
 )
-"""What sending needs of a row (reading fewer columns keeps the pass between emails short)."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A claimed row as the worker needs it, read by the claim itself (RETURNING)."""
+
+    id: int
+    kind: str
+    mode: DeliveryMode
+    message_id: str
+    recipient_email: str
+    recipient_name: str
+    locale: str
+    context: dict[str, Any]
+    attempts: int
+    due_at: datetime
+
+    @classmethod
+    def of(cls, values: Sequence[Any]) -> Outgoing:
+        row = dict(zip(OUTGOING_COLUMNS, values, strict=True))
+        context, due_at = row["context"], row["due_at"]
+        return cls(
+            id=int(row["id"]),
+            kind=str(row["kind"]),
+            mode=DeliveryMode(row["mode"]),
+            message_id=str(row["message_id"]),
+            recipient_email=str(row["recipient_email"]),
+            recipient_name=str(row["recipient_name"]),
+            locale=str(row["locale"]),
+            context=json.loads(context) if isinstance(context, str | bytes) else dict(context),
+            attempts=int(row["attempts"]),
+            due_at=datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at,
+        )
+
 
 MAX_DOUBLINGS = 20
 """Beyond this many doublings the retry delay stops growing (the deadline ends it anyway)."""
@@ -243,11 +277,10 @@ class DeliveryWorker:
         """Claim up to `batch_size` due rows and deliver them."""
         now = datetime.now(UTC)
         lease_until = now + timedelta(seconds=self.lease_seconds)
-        ids = await self._claim(now=now, lease_until=lease_until, limit=self.batch_size)
-        report = BatchReport(claimed=len(ids))
-        if not ids:
+        rows = await self._claim(now=now, lease_until=lease_until, limit=self.batch_size)
+        report = BatchReport(claimed=len(rows))
+        if not rows:
             return report
-        rows = await Notification.filter(id__in=ids).only(*DELIVERY_FIELDS).order_by("due_at", "id")
         groups = await self._groups(rows, now=now, lease_until=lease_until)
         report.claimed = sum(len(g) for g in groups)
         renew_at = time.monotonic() + self.lease_seconds / 2
@@ -292,18 +325,22 @@ class DeliveryWorker:
 
     async def _claim(
         self, *, now: datetime, lease_until: datetime, limit: int, digest_for: Sequence[str] = ()
-    ) -> list[int]:
+    ) -> list[Outgoing]:
         """Claim due rows: first those whose lease ran out (their worker died), then pending
         ones by due time. Each is one statement that an index range answers without reading
         the rest of the queue, committed without waiting for the disk like the SENT marks (a
         claim a crash forgets only lets another worker send those emails: repeated, never
         lost)."""
-        expired = await self._claim_where(
-            "status = 'SENDING' AND claimed_until < {at}",
-            now=now,
-            lease_until=lease_until,
-            limit=limit,
-            order="claimed_until, id",
+        expired = (
+            []
+            if digest_for
+            else await self._claim_where(
+                "status = 'SENDING' AND claimed_until < {at}",
+                now=now,
+                lease_until=lease_until,
+                limit=limit,
+                order="claimed_until, id",
+            )
         )
         due = "status = 'PENDING' AND due_at <= {at}"
         if digest_for:
@@ -316,7 +353,7 @@ class DeliveryWorker:
             order="due_at, id",
             addresses=digest_for,
         )
-        return expired + pending
+        return sorted(expired + pending, key=lambda r: (r.due_at, r.id))
 
     async def _claim_where(
         self,
@@ -327,7 +364,7 @@ class DeliveryWorker:
         limit: int,
         order: str,
         addresses: Sequence[str] = (),
-    ) -> list[int]:
+    ) -> list[Outgoing]:
         if limit <= 0:
             return []
         connection = connections.get("default")
@@ -350,25 +387,26 @@ class DeliveryWorker:
             f"UPDATE notification SET status = 'SENDING', claimed_until = {lease},"
             f" updated_at = {at}{relaxed}"
             f" WHERE notification.id IN (SELECT id FROM notification WHERE {where}"
-            f" ORDER BY {order} LIMIT {int(limit)}{lock}) RETURNING notification.id"
+            f" ORDER BY {order} LIMIT {int(limit)}{lock})"
+            f" RETURNING {', '.join(f'notification.{c}' for c in OUTGOING_COLUMNS)}"
         )
         params = [lease_until, now, *addresses]
         direct = None if postgres else self._sqlite_marker()
         if direct is not None:
             try:
-                return [int(r[0]) for r in direct.execute(sql, params).fetchall()]
+                return [Outgoing.of(r) for r in direct.execute(sql, params).fetchall()]
             except sqlite3.OperationalError:  # busy beyond a moment: the shared way
                 pass
         rows = await connection.execute_query_dict(sql, params)
-        return [int(next(iter(r.values()))) for r in rows]
+        return [Outgoing.of(tuple(r.values())) for r in rows]
 
     async def _groups(
-        self, rows: list[Notification], *, now: datetime, lease_until: datetime
-    ) -> list[list[Notification]]:
+        self, rows: list[Outgoing], *, now: datetime, lease_until: datetime
+    ) -> list[list[Outgoing]]:
         """One group per email: an immediate row alone; an address's digest rows together,
         with its other due digest rows claimed too."""
-        groups: list[list[Notification]] = []
-        digests: dict[str, list[Notification]] = {}
+        groups: list[list[Outgoing]] = []
+        digests: dict[str, list[Outgoing]] = {}
         for row in rows:
             if row.mode is DeliveryMode.DIGEST:
                 if row.recipient_email not in digests:
@@ -381,22 +419,20 @@ class DeliveryWorker:
             more = await self._claim(
                 now=now, lease_until=lease_until, limit=10_000, digest_for=list(digests)
             )
-            if more:
-                more_rows = Notification.filter(id__in=more).only(*DELIVERY_FIELDS)
-                for row in await more_rows.order_by("due_at", "id"):
-                    digests[row.recipient_email].append(row)
+            for row in more:
+                digests[row.recipient_email].append(row)
             for group in digests.values():
                 group.sort(key=lambda r: r.id)
         return groups
 
-    async def _renew(self, groups: Sequence[Sequence[Notification]]) -> None:
+    async def _renew(self, groups: Sequence[Sequence[Outgoing]]) -> None:
         ids = [r.id for g in groups for r in g]
         until = datetime.now(UTC) + timedelta(seconds=self.lease_seconds)
         await Notification.filter(id__in=ids, status=NotificationStatus.SENDING).update(
             claimed_until=until
         )
 
-    async def _release(self, groups: Sequence[Sequence[Notification]]) -> int:
+    async def _release(self, groups: Sequence[Sequence[Outgoing]]) -> int:
         """Hand rows back untouched (graceful stop): due again at once, for any worker."""
         ids = [r.id for g in groups for r in g]
         return await Notification.filter(id__in=ids, status=NotificationStatus.SENDING).update(
@@ -417,7 +453,7 @@ class DeliveryWorker:
         if smtp is not None:
             smtp.close()
 
-    def _message(self, group: Sequence[Notification]) -> Rendered:
+    def _message(self, group: Sequence[Outgoing]) -> Rendered:
         """The email of a group: an immediate row's, rendered when it was written; a digest
         (or a row written without one) rendered now."""
         stored = group[0].context.get(MESSAGE) if len(group) == 1 else None
@@ -432,7 +468,7 @@ class DeliveryWorker:
         return render(group, settings=self.settings, key=self._key, now=datetime.now(UTC))
 
     async def _deliver(
-        self, group: Sequence[Notification], *, barrier: Awaitable[None] | None
+        self, group: Sequence[Outgoing], *, barrier: Awaitable[None] | None
     ) -> tuple[Outcome, bool]:
         """Send one email; its outcome, and whether the connection could not be made.
         `barrier` (the previous email's SENT mark) is awaited before this one's DATA."""
@@ -503,7 +539,7 @@ class DeliveryWorker:
 
     # -- outcomes ---------------------------------------------------------------------------
 
-    async def _record(self, group: Sequence[Notification], outcome: Outcome) -> None:
+    async def _record(self, group: Sequence[Outgoing], outcome: Outcome) -> None:
         now = datetime.now(UTC)
         if outcome.status is NotificationStatus.SENT:
             await self._mark_sent(group, now)
@@ -511,7 +547,7 @@ class DeliveryWorker:
         for row in group:
             await self._record_failure(row, outcome, now)
 
-    async def _mark_sent(self, group: Sequence[Notification], now: datetime) -> None:
+    async def _mark_sent(self, group: Sequence[Outgoing], now: datetime) -> None:
         """SENT (and MERGED for a digest's other rows), committed without waiting for the
         disk (SQLite: synchronous=NORMAL on the worker's own WAL connection; PostgreSQL:
         synchronous_commit off for the statement): the mark must be stored before the next
@@ -586,7 +622,7 @@ class DeliveryWorker:
             with contextlib.suppress(Exception):
                 await stack.aclose()
 
-    async def _record_failure(self, row: Notification, outcome: Outcome, now: datetime) -> None:
+    async def _record_failure(self, row: Outgoing, outcome: Outcome, now: datetime) -> None:
         attempts = row.attempts + 1
         context = dict(row.context)
         first = context.setdefault("first_attempt_at", now.isoformat())

@@ -16,7 +16,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -26,7 +26,26 @@ from hub.notify.events import JAKARTA, EventKind, base_url
 from hub.notify.unsubscribe import make_token
 from hub.settings import Settings
 from models.enums import DeliveryMode
-from models.notifications import Notification
+
+
+class Addressed(Protocol):
+    """What rendering reads of an outbox row (a `Notification`, or the worker's copy)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def mode(self) -> DeliveryMode: ...
+    @property
+    def message_id(self) -> str: ...
+    @property
+    def recipient_email(self) -> str: ...
+    @property
+    def recipient_name(self) -> str: ...
+    @property
+    def locale(self) -> str: ...
+    @property
+    def context(self) -> dict[str, Any]: ...
+
 
 LOCALES = ("id", "en")
 
@@ -240,7 +259,7 @@ class Item:
     trainings: list[dict[str, Any]]
 
 
-def _item(row: Notification, locale: str, settings: Settings) -> Item:
+def _item(row: Addressed, locale: str, settings: Settings) -> Item:
     kind = EventKind(row.kind)
     context = row.context
     plan = context["plan"]
@@ -276,9 +295,7 @@ class Rendered:
         return self.data
 
 
-def render(
-    rows: Sequence[Notification], *, settings: Settings, key: bytes, now: datetime
-) -> Rendered:
+def render(rows: Sequence[Addressed], *, settings: Settings, key: bytes, now: datetime) -> Rendered:
     """The email for one immediate row, or for one address's digest rows (the first row's
     Message-ID is the email's). `now` is its Date and its invites' DTSTAMP."""
     first = rows[0]
@@ -346,7 +363,7 @@ def _text(content: str, subtype: str, **params: str) -> MIMEText:
 
 
 def _invites(
-    item: Item, row: Notification, *, settings: Settings, now: datetime
+    item: Item, row: Addressed, *, settings: Settings, now: datetime
 ) -> list[tuple[dict[str, Any], MIMEText]]:
     """RFC 6047: a `text/calendar` part per training whose `method` parameter equals its
     METHOD. One training goes inside multipart/alternative, where mail programs look for
