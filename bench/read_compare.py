@@ -27,8 +27,8 @@ What it does, in this order:
    requests/s, p50 and p99 (medians over the rounds), the ratios to PostGraphile and the
    issue's targets as a Markdown section. It is also written, with every round's figures as
    JSON, to `bench/.work/read_compare-<time>.md` and `.json`.
-6. With `--profile`, profiles one hub request of each operation in-process (cProfile, cache
-   off; nested first) and adds where the time goes.
+6. With `--profile`, it has also profiled hub requests of each operation in-process
+   (cProfile, cache off), before starting the servers, and adds where the time goes.
 
 Operations, written equivalently for each server (the documents and SQL are in
 `bench/read_compare/operations.py`):
@@ -68,8 +68,8 @@ from types import FrameType
 
 from read_compare.common import OPERATIONS, REPO, BenchError, Options, plain_dsn
 from read_compare.load import run_rounds, write_scripts
-from read_compare.operations import read_facts
-from read_compare.report import figures, section
+from read_compare.operations import read_facts, requests_for
+from read_compare.report import figures, section, versions
 from read_compare.servers import (
     check_database_url,
     ensure_postgraphile,
@@ -113,6 +113,14 @@ def benchmark(options: Options, command: str) -> int:
         ) from error
     print("Jakarta demo loaded" if loaded else "Jakarta demo already there: reused", flush=True)
     facts = asyncio.run(read_facts(options.database_url, options.kecamatan))
+    started, found = datetime.now(UTC), versions(node, wrk, facts)
+    profile = ""
+    if options.profile:  # first, on the code the servers are about to load, on an idle machine
+        from read_compare.profiling import profile_requests
+
+        hub_requests = requests_for("hub", facts, postgraphile_node_id="")
+        bodies = {o: hub_requests[o].body for o in OPERATIONS if o in options.operations}
+        profile = asyncio.run(profile_requests(options.database_url, options.work_dir, bodies))
     servers = plan_servers(options)
     with contextlib.ExitStack() as stack:
         for server in servers:
@@ -125,15 +133,9 @@ def benchmark(options: Options, command: str) -> int:
         results = run_rounds(wrk, servers, scripts, options)
         if options.rounds:
             verify(servers, options.operations, facts)
-    text = section(figures(results, servers, sizes, facts, options), node, wrk, facts, command)
+    text = section(figures(results, servers, sizes, facts, options), started, found, command)
     if options.profile:
-        from read_compare.profiling import profile_requests
-
-        hub = next(s for s in servers if s.kind == "hub")
-        bodies = {o: hub.requests[o].body for o in sorted(options.operations, key=OPERATIONS.index)}
-        text += "\nProfile of one hub request per operation, cache off:\n\n" + asyncio.run(
-            profile_requests(options.database_url, options.work_dir, bodies)
-        )
+        text += "\nProfile of one hub request per operation, cache off:\n\n" + profile
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     markdown = options.work_dir / f"read_compare-{stamp}.md"
     markdown.write_text(text)

@@ -4,6 +4,7 @@ issue's targets, the machine, the versions and the command."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import platform
 import statistics
@@ -124,23 +125,36 @@ def versions(node: str, wrk: str, facts: Facts) -> dict[str, str]:
     for package in (*packages, "httptools", "tortoise-orm", "asyncpg"):
         with contextlib.suppress(PackageNotFoundError):
             found[package] = version(package)
-    commit = _output(["git", "-C", str(REPO), "rev-parse", "--short=12", "HEAD"])
-    changed = _output(["git", "-C", str(REPO), "status", "--porcelain", "hub", "schema", "models"])
-    found["hub commit"] = commit + (
-        f" with {len(changed.splitlines())} uncommitted files in hub/, schema/, models/"
-        if changed
-        else ""
-    )
+    found["hub code"] = code_state()
     return found
 
 
-def section(figures_text: str, node: str, wrk: str, facts: Facts, command: str) -> str:
-    about = [
-        ("Machine", machine()),
-        ("Versions", versions(node, wrk, facts)),
+def code_state() -> str:
+    """The commit of the checkout and, when `hub/`, `schema/` or `models/` differ from it, how
+    many files and a digest of the difference, so that a working tree can be told apart."""
+    commit = _output(["git", "-C", str(REPO), "rev-parse", "--short=12", "HEAD"])
+    paths = ["hub", "schema", "models"]
+    changed = _output(["git", "-C", str(REPO), "status", "--porcelain", "--", *paths])
+    if not changed:
+        return commit
+    diff = _output(["git", "-C", str(REPO), "diff", "HEAD", "--", *paths])
+    digest = hashlib.sha256((changed + diff).encode()).hexdigest()[:12]
+    files = len(changed.splitlines())
+    return f"{commit} with {files} uncommitted files in hub/, schema/, models/ (digest {digest})"
+
+
+def section(
+    figures_text: str, started: datetime, versions_found: dict[str, str], command: str
+) -> str:
+    """The whole section: when, the figures, the machine, the versions and the command.
+    `versions_found` is taken when the servers start, the code they run included."""
+    lines = [
+        f"Measured from {started:%Y-%m-%d %H:%M} to {datetime.now(UTC):%H:%M} UTC.",
+        "",
+        figures_text.rstrip(),
+        "",
     ]
-    lines = [f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.", "", figures_text.rstrip(), ""]
-    for title, values in about:
+    for title, values in (("Machine", machine()), ("Versions", versions_found)):
         lines += [f"{title}: " + ", ".join(f"{k} {v}" for k, v in values.items()) + ".", ""]
     lines += ["Command:", "", "```sh", command, "```"]
     return "\n".join(lines) + "\n"
