@@ -56,3 +56,18 @@ class Notification(Model):
     class Meta:
         table = "notification"
         indexes = (("status", "due_at"), ("plan_id",), ("recipient_email", "status"))
+
+
+class NotificationMessage(Model):
+    """The finished email of an immediate notification, rendered when the row was written.
+
+    Kept apart from the row (joined by Message-ID) so that claiming and marking a row
+    rewrite a small record, not the whole message."""
+
+    id = fields.IntField(primary_key=True)
+    message_id = fields.CharField(max_length=200, unique=True)
+    body = fields.TextField(description="RFC 5322 text, 7-bit, CRLF line ends")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "notification_message"

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import logging
@@ -44,12 +45,11 @@ import aiosmtplib
 from tortoise import connections
 
 from hub.db import is_postgres
-from hub.notify.outbox import MESSAGE
 from hub.notify.render import Rendered, render
 from hub.notify.unsubscribe import secret_key
 from hub.settings import Settings, SettingsError
 from models.enums import DeliveryMode, NotificationStatus
-from models.notifications import Notification
+from models.notifications import Notification, NotificationMessage
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,8 @@ class Outgoing:
     context: dict[str, Any]
     attempts: int
     due_at: datetime
+    body: str | None = None
+    """The finished email of an immediate row (see `NotificationMessage`)."""
 
     @classmethod
     def of(cls, values: Sequence[Any]) -> Outgoing:
@@ -281,6 +283,7 @@ class DeliveryWorker:
         report = BatchReport(claimed=len(rows))
         if not rows:
             return report
+        rows = await self._with_bodies(rows)
         groups = await self._groups(rows, now=now, lease_until=lease_until)
         report.claimed = sum(len(g) for g in groups)
         renew_at = time.monotonic() + self.lease_seconds / 2
@@ -400,6 +403,17 @@ class DeliveryWorker:
         rows = await connection.execute_query_dict(sql, params)
         return [Outgoing.of(tuple(r.values())) for r in rows]
 
+    @staticmethod
+    async def _with_bodies(rows: list[Outgoing]) -> list[Outgoing]:
+        """The claimed rows with their finished emails (one statement per batch)."""
+        wanted = [r.message_id for r in rows if r.mode is DeliveryMode.IMMEDIATE]
+        bodies = dict(
+            await NotificationMessage.filter(message_id__in=wanted).values_list(
+                "message_id", "body"
+            )
+        )
+        return [dataclasses.replace(r, body=bodies.get(r.message_id)) for r in rows]
+
     async def _groups(
         self, rows: list[Outgoing], *, now: datetime, lease_until: datetime
     ) -> list[list[Outgoing]]:
@@ -456,8 +470,8 @@ class DeliveryWorker:
     def _message(self, group: Sequence[Outgoing]) -> Rendered:
         """The email of a group: an immediate row's, rendered when it was written; a digest
         (or a row written without one) rendered now."""
-        stored = group[0].context.get(MESSAGE) if len(group) == 1 else None
-        if isinstance(stored, str):
+        stored = group[0].body if len(group) == 1 else None
+        if stored is not None:
             if self._sender is None:
                 self._sender = parseaddr(self.settings.mail_from)[1]
             return Rendered(

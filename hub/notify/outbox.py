@@ -32,14 +32,10 @@ from hub.settings import Settings
 from models.accounts import Account, NotificationPreference
 from models.directory import Mentor
 from models.enums import DeliveryMode, NotificationStatus, Role
-from models.notifications import Notification
+from models.notifications import Notification, NotificationMessage
 from models.plans import Allocation, Plan, PlanParty, Training, TrainingMentor
 
-MESSAGE = "message"
-"""The context key of an immediate row's rendered email (RFC 5322 text, 7-bit, CRLF)."""
-
 __all__ = [
-    "MESSAGE",
     "EventKind",
     "configure",
     "next_digest_at",
@@ -277,27 +273,25 @@ async def notify_plan_event(
         if r.email not in merged
     ]
     key = secret_key(settings)
-    for row in rows:
-        if row.mode is DeliveryMode.IMMEDIATE:
-            prepare_message(row, snapshot, settings=settings, key=key, now=now)
+    messages = [
+        prepare_message(row, settings=settings, key=key, now=now)
+        for row in rows
+        if row.mode is DeliveryMode.IMMEDIATE
+    ]
     if rows:
         await Notification.bulk_create(rows)
+    if messages:
+        await NotificationMessage.bulk_create(messages)
     return len(rows) + len(merged)
 
 
 def prepare_message(
-    row: Notification,
-    snapshot: dict[str, Any],
-    *,
-    settings: Settings,
-    key: bytes,
-    now: datetime,
-) -> None:
-    """Give an immediate row its finished email: rendered once, when written (its Date), so
-    the worker only hands bytes to SMTP. Digest rows are rendered when their digest goes."""
-    row.context = snapshot
+    row: Notification, *, settings: Settings, key: bytes, now: datetime
+) -> NotificationMessage:
+    """An immediate row's finished email, rendered once, when written (its Date), so the
+    worker only hands bytes to SMTP. Digest rows are rendered when their digest goes."""
     message = render.render([row], settings=settings, key=key, now=now)
-    row.context = {**snapshot, MESSAGE: message.data.decode("ascii")}
+    return NotificationMessage(message_id=row.message_id, body=message.data.decode("ascii"))
 
 
 async def _coalesce(
@@ -334,10 +328,12 @@ async def _coalesce(
             continue
         recipient = by_address[row.recipient_email]
         row.locale, row.recipient_name = recipient.locale, recipient.name[:160]
-        prepare_message(row, _merged(row.context, snapshot), settings=settings, key=key, now=now)
+        row.context = _merged(row.context, snapshot)
+        message = prepare_message(row, settings=settings, key=key, now=now)
         updated = await Notification.filter(id=row.id, status=NotificationStatus.PENDING).update(
             context=row.context, locale=row.locale, recipient_name=row.recipient_name
         )
         if updated:
             merged.add(row.recipient_email)
+            await NotificationMessage.filter(message_id=row.message_id).update(body=message.body)
     return merged
