@@ -21,7 +21,7 @@ from models.accounts import Account, ApiToken, NotificationPreference
 from models.audit import AuditEntry
 from models.directory import Centre, Community, Mentor, MentorSkill
 from models.enums import NotificationStatus, Role
-from models.notifications import Notification
+from models.notifications import Notification, NotificationMessage
 from models.plans import Allocation, Plan, PlanEvent, PlanParty, TrainingMentor
 
 CLI_PERSON = "cli person"
@@ -298,6 +298,10 @@ async def erase_person(*, email: str, actor_label: str = CLI_PERSON) -> dict[str
             if n.status in UNSENT:
                 n.status = NotificationStatus.SKIPPED
             await n.save()
+        # Their finished emails: delivered ones are not needed again, unsent ones never go.
+        await NotificationMessage.filter(
+            message_id__in=[n.message_id for n in notifications]
+        ).delete()
         preferences = await NotificationPreference.filter(email__iexact=address).delete()
         await _scrub_history(secrets, mentor_ids, account_ids, address)
 
@@ -368,11 +372,16 @@ async def _scrub_history(
     plan_ids |= set(
         await Plan.filter(proposed_by_id__in=account_ids or [0]).values_list("id", flat=True)
     )
-    for n in await Notification.filter(plan_id__in=list(plan_ids)):
+    related = await Notification.filter(plan_id__in=list(plan_ids))
+    for n in related:
         cleaned = scrub([n.recipient_name, n.context, n.last_error], secrets)
         if cleaned != [n.recipient_name, n.context, n.last_error]:
             n.recipient_name, n.context, n.last_error = cleaned
             await n.save(update_fields=["recipient_name", "context", "last_error"])
+    for message in await NotificationMessage.filter(message_id__in=[n.message_id for n in related]):
+        cleaned = scrub(message.body, secrets)
+        if cleaned != message.body:
+            await NotificationMessage.filter(id=message.id).update(body=cleaned)
     for event in await PlanEvent.filter(plan_id__in=list(plan_ids), details__isnull=False):
         cleaned = scrub(event.details, secrets)
         if cleaned != event.details:

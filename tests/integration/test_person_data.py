@@ -23,7 +23,7 @@ from models.accounts import Account, ApiToken, NotificationPreference
 from models.audit import AuditEntry
 from models.directory import Community, Mentor, Sector
 from models.enums import DeliveryMode, NotificationStatus, PlanStatus, Role
-from models.notifications import Notification
+from models.notifications import Notification, NotificationMessage
 from models.plans import Allocation, Plan, PlanEvent, PlanParty
 from tests.conftest import GraphQLClient, make_tokens
 
@@ -119,6 +119,11 @@ async def _person(tag: str, number: int) -> Person:
         context={"proposer": name, "mentors": [{"name": name, "email": email}]},
         due_at=dt.datetime.now(dt.UTC),
     )
+    for suffix in ["PENDING", "SENT", "other"]:
+        await NotificationMessage.create(
+            message_id=f"<{tag}-{suffix}@hub.test>",
+            body=f"To: {name} <{email}>\r\n\r\nHalo, {name} mengusulkan rencana.\r\n",
+        )
     await NotificationPreference.create(email=email, kind="PLAN_REVISED", mode=DeliveryMode.DIGEST)
     phone = f"+6281233330{number:03d}"
     return Person(email, name, phone, mentor, issued.account, issued.secret, plan)
@@ -226,6 +231,13 @@ async def test_erase_makes_the_person_unreachable_and_keeps_plans_consistent(
     assert not await NotificationPreference.exists(email=person.email)
     assert not await Account.exists(email=person.email)
     assert (await export_person(email=person.email))["mentors"] == []
+    # Their own finished emails are gone; one to someone else no longer names them.
+    bodies = await NotificationMessage.filter(
+        message_id__in=[n.message_id for n in notifications]
+    ).values_list("body", flat=True)
+    assert len(bodies) == 1
+    assert person.name not in bodies[0]
+    assert person.email not in bodies[0]
 
 
 async def test_a_request_about_an_unknown_address_is_recorded_without_it() -> None:
