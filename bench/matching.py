@@ -43,7 +43,7 @@ from tortoise import connections
 import schema
 from hub import directory, matching
 from hub.db import open_database
-from hub.matching import loading, scoring
+from hub.matching import blocks, loading, scoring
 from hub.seed.synthetic import load_national
 from hub.settings import Settings
 from models.directory import Centre, Demand, MentorSkill, Sector
@@ -183,6 +183,16 @@ async def straightforward_complements(code: str, first: int = 5) -> list[scoring
     return scoring.complements(needs, offers, first=first)
 
 
+async def needs_and_ranking(
+    kecamatan_id: int,
+    catalogue: dict[int, scoring.SectorRef],
+    offers: dict[str, list[scoring.Offer]],
+) -> list[list[scoring.Complement]]:
+    """Complements with the candidates already in memory: what a cache of them would leave."""
+    needs = await loading.load_needs(loading.Scope(kecamatan_ids=[kecamatan_id]), catalogue)
+    return blocks.rank_many(needs, offers, first=matching.DEFAULT_COMPLEMENTS)
+
+
 async def definitions_coverage(kota_code: str | None) -> list[scoring.CoverageRow]:
     """The coverage report from the hub's aggregated rows, computed by the definitions one
     kecamatan and one candidate at a time."""
@@ -236,6 +246,15 @@ async def run(args: argparse.Namespace) -> None:
             expected = await baseline.run(lambda c=code: straightforward_complements(c))
             found = (await matching.complements(kecamatan_ids=[ids[code]]))[ids[code]]
             assert found == expected, f"complements of {code} differ from the baseline"
+
+        # what complements would cost if the candidates were kept in memory between requests
+        catalogue = await loading.sectors()
+        everywhere = await loading.load_offers(
+            {k.code.split(".")[0] for k in kecamatans}, whole_country=True
+        )
+        in_memory = Timings()
+        for code in codes:
+            await in_memory.run(lambda c=code: needs_and_ranking(ids[c], catalogue, everywhere))
 
         # coverage of one kota
         kota_codes = [k.code for k in rng.sample(kotas, args.kota_samples)]
@@ -322,7 +341,12 @@ async def run(args: argparse.Namespace) -> None:
         )
     )
     print(
-        f"\nBaselines: complements {len(baseline.wall)} kecamatan, kota coverage "
+        f"\nWith the candidates of every province kept in memory, the needs and the ranking of "
+        f"one kecamatan would take {statistics.median(in_memory.wall):.1f} ms (p50), "
+        f"{in_memory.p(99):.1f} ms (p99)."
+    )
+    print(
+        f"Baselines: complements {len(baseline.wall)} kecamatan, kota coverage "
         f"{len(kota_baseline.wall)} "
         f"kota, country coverage 1 run; every baseline answer equals the hub's."
     )
