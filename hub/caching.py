@@ -137,8 +137,9 @@ class ResponseCache:
         return len(key) + len(body) + _ENTRY_OVERHEAD
 
     def observe_version(self, version: int) -> None:
-        """A newer data version makes every entry unreachable: free them at once."""
-        if version > self._version:
+        """Another data version makes every entry unreachable: free them at once. Any change
+        counts, not only a rise: a database emptied or restored starts the counter again."""
+        if version != self._version:
             self._version = version
             self._entries.clear()
             self._bytes = 0

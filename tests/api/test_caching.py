@@ -248,3 +248,7 @@ def test_the_cache_stays_within_its_byte_budget() -> None:
     cache.observe_version(2)  # a newer version frees every entry
     assert cache.stats().entries == 0
     assert cache.stats().bytes == 0
+
+    cache.put("k", b"at version 2")
+    cache.observe_version(1)  # so does an older one: the database was emptied or restored
+    assert cache.get("k") is None
