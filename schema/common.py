@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.types.nodes import FragmentSpread, InlineFragment
 from tortoise.queryset import QuerySet
 
 from hub.errors import ErrorCode as DomainErrorCode
@@ -135,12 +136,19 @@ def slice_connection(
 
 
 def wants_total_count(info: strawberry.Info) -> bool:
-    """Whether the selection asks for `totalCount`, so its count query can be skipped."""
-    return any(
-        selection.name == "totalCount"
-        for field in info.selected_fields
-        for selection in getattr(field, "selections", [])
-    )
+    """Whether the selection asks for `totalCount` (directly or in a fragment), so its count
+    query can be skipped when it does not."""
+
+    def asks(selections: list[Any]) -> bool:
+        for selection in selections:
+            if isinstance(selection, InlineFragment | FragmentSpread):
+                if asks(selection.selections):
+                    return True
+            elif selection.name == "totalCount":
+                return True
+        return False
+
+    return any(asks(field.selections) for field in info.selected_fields)
 
 
 async def load_nodes(

@@ -146,3 +146,15 @@ async def test_node_and_nodes_resolve_global_ids(gql: GraphQLClient) -> None:
         {"__typename": "Kota", "code": "31.71"},
         {"__typename": "Kecamatan", "code": "31.71.01"},
     ]
+
+
+KECAMATANS_BY_FRAGMENT = """
+query { kecamatans(first: 3) { ...Counted } }
+fragment Counted on KecamatanConnection { totalCount ... on KecamatanConnection { pageInfo { hasNextPage } } }
+"""
+
+
+async def test_total_count_asked_in_a_fragment_is_the_whole_list(gql: GraphQLClient) -> None:
+    body = await gql(KECAMATANS_BY_FRAGMENT)
+
+    assert body["data"]["kecamatans"] == {"totalCount": 44, "pageInfo": {"hasNextPage": True}}
