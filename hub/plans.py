@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from tortoise.transactions import in_transaction
@@ -558,17 +558,7 @@ async def reschedule_training(
         plan = locked.plan
         _, trainings = await _content_of(plan)
         moved = [
-            TrainingSpec(
-                title=t.title,
-                sector_code=t.sector_code,
-                starts_at=as_utc(starts_at) if t.training_id == training.id else t.starts_at,
-                ends_at=as_utc(ends_at) if t.training_id == training.id else t.ends_at,
-                venue=t.venue,
-                capacity=t.capacity,
-                mentor_ids=t.mentor_ids,
-                organiser_ids=t.organiser_ids,
-                training_id=t.training_id,
-            )
+            replace(t, starts_at=as_utc(starts_at), ends_at=as_utc(ends_at))
             for t in trainings
             if t.training_id == training.id
         ]
