@@ -41,11 +41,12 @@ from typing import Any
 from tortoise import connections
 
 import schema
-from hub import directory, matching
-from hub.db import open_database
+from hub import matching
+from hub.core.database import open_database
+from hub.core.settings import Settings
+from hub.directory import queries as directory
 from hub.matching import blocks, loading, scoring
 from hub.seed.synthetic import load_national
-from hub.settings import Settings
 from models.directory import Centre, Demand, MentorSkill, Sector
 from models.enums import OPEN_PLAN_STATUSES, PlanStatus, RegionLevel
 from models.plans import Allocation
@@ -127,7 +128,7 @@ async def graphql(settings: Settings, query: str, variables: dict[str, Any]) -> 
 async def straightforward_complements(code: str, first: int = 5) -> list[scoring.Complement]:
     """The first thing one would write: the ORM, one query per relation, one candidate at a
     time. Candidates: communities serving the kecamatan's province or anywhere
-    (`hub.directory.community_query`)."""
+    (`hub.directory.queries.community_query`)."""
     region = await Region.get(code=code)
     centre = await Centre.get(kecamatan_id=region.id)
     sectors = await Sector.all().order_by("position", "code")

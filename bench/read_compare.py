@@ -8,7 +8,8 @@ Node.js with npm, and wrk (Debian's package `wrk`)::
 What it does, in this order:
 
 1. Migrates the given database and loads the Jakarta demo into it with the hub's own code
-   (`hub.db.open_database`, `hub.seed.reference.load_reference_data`, `hub.seed.demo.load_demo`);
+   (`hub.core.database.open_database`, `hub.seed.reference.load_reference_data`,
+   `hub.seed.demo.load_demo`);
    a database that already holds the demo is used as it is. Give it a scratch database on this
    machine: only loopback hosts are accepted, and it is loaded hard.
 2. Installs PostGraphile 4.14.1 (pinned) with npm into `bench/.work/` unless it is already
@@ -85,10 +86,10 @@ from read_compare.servers import (
 async def prepare_database(database_url: str, work_dir: Path) -> bool:
     """Migrate, then load the reference data and the Jakarta demo unless they are there.
     True when the demo was loaded now."""
-    from hub.db import open_database, setup_lock
+    from hub.core.database import open_database, setup_lock
+    from hub.core.settings import Settings
     from hub.seed.demo import load_demo
     from hub.seed.reference import load_reference_data
-    from hub.settings import Settings
 
     settings = Settings.from_env(
         {"HUB_DATABASE_URL": plain_dsn(database_url), "HUB_DATA_DIR": str(work_dir / "hub-data")}

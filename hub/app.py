@@ -21,16 +21,22 @@ from strawberry.asgi import GraphQL
 from tortoise import connections
 
 import schema
-from hub import dataversion
-from hub.auth import ANONYMOUS, Viewer, authenticate
-from hub.caching import Document, DocumentAnalyser, ResponseCache, cache_key, has_unexpected_errors
-from hub.db import open_database
-from hub.errors import Unauthenticated
-from hub.graphiql import graphiql_html, static_routes
+from hub.access.auth import ANONYMOUS, Viewer, authenticate
+from hub.core import dataversion
+from hub.core.database import open_database
+from hub.core.errors import Unauthenticated
+from hub.core.settings import Settings
 from hub.notify import outbox
 from hub.notify.pages import unsubscribe_endpoint
-from hub.requests import RequestIdMiddleware
-from hub.settings import Settings
+from hub.web.caching import (
+    Document,
+    DocumentAnalyser,
+    ResponseCache,
+    cache_key,
+    has_unexpected_errors,
+)
+from hub.web.graphiql import graphiql_html, static_routes
+from hub.web.requests import RequestIdMiddleware
 from schema.context import Context
 
 log = logging.getLogger(__name__)
@@ -83,7 +89,7 @@ class HubGraphQL(GraphQL[Context, None]):
             return self.http_error(request, error)
 
     async def respond(self, request: Request, viewer: Viewer) -> Response:
-        """Execute, or answer a read from the response cache or with 304 (hub/caching.py)."""
+        """Execute, or answer a read from the response cache or with 304 (hub/web/caching.py)."""
         if self.cache is None and request.method != "GET":
             return await self.execute(request)
         read = await self.cacheable_read(request)

@@ -12,12 +12,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hub.errors import HubError
-from hub.settings import Settings, SettingsError
+from hub.core.errors import HubError
+from hub.core.settings import Settings, SettingsError
 
 
 def _run(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
-    from hub.db import open_database
+    from hub.core.database import open_database
 
     async def main() -> Any:
         async with open_database(settings):
@@ -28,7 +28,7 @@ def _run(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
 
 async def _prepare(*, demo: bool) -> list[tuple[Any, str]]:
     """Reference data into an empty database; with `demo`, the demo and its tokens."""
-    from hub.db import setup_lock
+    from hub.core.database import setup_lock
     from hub.seed.demo import issue_demo_tokens, load_demo
     from hub.seed.reference import load_reference_data
 
@@ -117,7 +117,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     if args.synthetic:
         return _seed_synthetic(args, settings)
-    from hub.db import setup_lock
+    from hub.core.database import setup_lock
     from hub.seed.demo import load_demo
     from hub.seed.reference import load_reference_data
 
@@ -132,7 +132,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _seed_synthetic(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.db import setup_lock
+    from hub.core.database import setup_lock
     from hub.seed.synthetic import NATIONAL, Loaded, load_national
 
     if args.scale <= 0:
@@ -150,7 +150,7 @@ def _seed_synthetic(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
-    from hub import auth
+    from hub.access import auth
     from models.enums import Role
 
     if args.token_command == "create":
@@ -202,7 +202,7 @@ def _when(value: Any) -> str:
 
 
 def _community_pk(value: str) -> int:
-    from hub.ids import decode_global_id
+    from hub.core.ids import decode_global_id
 
     if value.isdigit():
         return int(value)
@@ -210,7 +210,7 @@ def _community_pk(value: str) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.csv_import import import_csv
+    from hub.directory.csvimport import import_csv
 
     try:
         data = Path(args.file).read_bytes()
@@ -235,7 +235,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.csv_export import export_csv
+    from hub.directory.csvexport import export_csv
 
     table = _run(settings, lambda: export_csv(args.kind))
     if args.file:
@@ -248,7 +248,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_person(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from hub.persons import erase_person, export_person
+    from hub.access.persons import erase_person, export_person
 
     if args.person_command == "export":
         data = _run(settings, lambda: export_person(email=args.email))
@@ -370,7 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"hub: {error}", file=sys.stderr)
         return 2
-    from hub.requests import configure_logging
+    from hub.web.requests import configure_logging
 
     configure_logging()
     try:

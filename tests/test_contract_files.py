@@ -9,7 +9,7 @@ import pytest
 from tortoise import Tortoise
 from tortoise.migrations.autodetector import MigrationAutodetector
 
-from hub.db import tortoise_config
+from hub.core.database import tortoise_config
 from schema import SDL_PATH, sdl
 
 

@@ -189,7 +189,7 @@ def ancestor_codes(code: str) -> list[str]:
 
 def decode_community_id(global_id: str) -> int | None:
     """The primary key inside the hub's global id of a Community (base64 of `Community:<pk>`,
-    see hub/ids.py), or None."""
+    see hub/core/ids.py), or None."""
     try:
         kind, _, pk = base64.b64decode(global_id, validate=True).decode().partition(":")
         return int(pk) if kind == "Community" else None
@@ -213,7 +213,7 @@ class Facts:
 async def read_facts(database_url: str, kecamatan_code: str) -> Facts:
     import asyncpg
 
-    from hub.ids import encode_global_id
+    from hub.core.ids import encode_global_id
 
     connection = await asyncpg.connect(plain_dsn(database_url), timeout=60)
     try:

@@ -10,10 +10,10 @@ from typing import Any
 
 from tortoise.queryset import QuerySet
 
-from hub.access import require_admin
-from hub.auth import Viewer
-from hub.errors import Invalid
-from hub.ids import decode_global_id
+from hub.access.auth import Viewer
+from hub.access.roles import require_admin
+from hub.core.errors import Invalid
+from hub.core.ids import decode_global_id
 from models.accounts import Account
 from models.audit import AuditEntry
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from hub import dataversion
-from hub.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from hub.core import dataversion
+from hub.core.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from models.accounts import Account, ApiToken
 from models.directory import Centre, Community
 from models.enums import Role

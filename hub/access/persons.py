@@ -14,9 +14,10 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from hub import audit, dataversion
-from hub.auth import Viewer
-from hub.errors import Invalid
+from hub.access import audit
+from hub.access.auth import Viewer
+from hub.core import dataversion
+from hub.core.errors import Invalid
 from models.accounts import Account, ApiToken, NotificationPreference
 from models.audit import AuditEntry
 from models.directory import Centre, Community, Mentor, MentorSkill

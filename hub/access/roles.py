@@ -5,8 +5,8 @@ centre's mentors and demand; PARTNER apps and anonymous clients nothing."""
 
 from __future__ import annotations
 
-from hub.auth import Viewer
-from hub.errors import Forbidden
+from hub.access.auth import Viewer
+from hub.core.errors import Forbidden
 from models.enums import Role
 
 

@@ -7,7 +7,7 @@ from typing import Any, cast
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from hub.auth import Viewer
+from hub.access.auth import Viewer
 from models.directory import Mentor
 from models.enums import OPEN_PLAN_STATUSES, PlanStatus, Role
 from models.plans import Allocation, Plan, PlanParty, Training, TrainingMentor

@@ -13,7 +13,7 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.executor import MigrationExecutor
 
-from hub.settings import Settings
+from hub.core.settings import Settings
 from models import MODEL_MODULES
 
 log = logging.getLogger(__name__)

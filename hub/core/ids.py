@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from hub.errors import Invalid
+from hub.core.errors import Invalid
 
 
 def encode_global_id(type_name: str, pk: int) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from hub.errors import HubErrors, Invalid
+from hub.core.errors import HubErrors, Invalid
 
 NAME_MAX_LENGTH = 160
 EMAIL_MAX_LENGTH = 254

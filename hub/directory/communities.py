@@ -1,7 +1,7 @@
 """Creating and changing communities: validation, role rules, audit, the data version.
 
 The same checks and the same write serve the `createCommunity`/`updateCommunity` mutations
-and the CSV import (`hub.csv_import`)."""
+and the CSV import (`hub.directory.csvimport`)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from typing import Any, cast
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from hub import audit, dataversion
-from hub.access import require_admin, require_home
-from hub.auth import Viewer
-from hub.errors import Invalid, NotFound
-from hub.lookup import Lookup
-from hub.validation import Problems, check_not_negative, clean_name, clean_texts
+from hub.access import audit
+from hub.access.auth import Viewer
+from hub.access.roles import require_admin, require_home
+from hub.core import dataversion
+from hub.core.errors import Invalid, NotFound
+from hub.core.lookup import Lookup
+from hub.core.validation import Problems, check_not_negative, clean_name, clean_texts
 from models.directory import Community, CommunityArea, CommunitySector
 from models.enums import CommunityKind
 

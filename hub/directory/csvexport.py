@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from hub.csv_import import COLUMNS
-from hub.csvio import write_rows
+from hub.directory.csvfile import write_rows
+from hub.directory.csvimport import COLUMNS
 from models.directory import Community, CommunityArea, CommunitySector, Demand, Mentor, MentorSkill
 
 

@@ -1,12 +1,12 @@
 """Importing communities, mentors and demand from CSV files (`hub import KIND FILE`).
 
-Every row goes through the checks of the mutations (`hub.communities`, `hub.mentors`,
-`hub.demand`) and is written by the same code, with an audit entry per changed row. All or
-nothing: any bad row and nothing is written; every bad row is reported with its spreadsheet
-line number. Idempotent: a row equal to what is stored changes nothing (no audit entry, no new
-data version). Communities are matched by name, mentors by email (without one: by name within
-the same centre or community), demand by kecamatan and sector. An import never deletes, and
-never changes whether a mentor is active."""
+Every row goes through the checks of the mutations (`hub.directory.communities`,
+`hub.directory.mentors`, `hub.directory.demand`) and is written by the same code, with an audit
+entry per changed row. All or nothing: any bad row and nothing is written; every bad row is
+reported with its spreadsheet line number. Idempotent: a row equal to what is stored changes
+nothing (no audit entry, no new data version). Communities are matched by name, mentors by email
+(without one: by name within the same centre or community), demand by kecamatan and sector. An
+import never deletes, and never changes whether a mentor is active."""
 
 from __future__ import annotations
 
@@ -17,13 +17,19 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from hub.auth import Viewer
-from hub.communities import CommunityInput, check_community, community_values, save_community
-from hub.csvio import CsvError, LineProblem, Row, read_rows
-from hub.demand import DemandChange, check_sector, save_demand
-from hub.errors import HubError
-from hub.lookup import Lookup
-from hub.mentors import (
+from hub.access.auth import Viewer
+from hub.core.errors import HubError
+from hub.core.lookup import Lookup
+from hub.core.validation import Problems
+from hub.directory.communities import (
+    CommunityInput,
+    check_community,
+    community_values,
+    save_community,
+)
+from hub.directory.csvfile import CsvError, LineProblem, Row, read_rows
+from hub.directory.demand import DemandChange, check_sector, save_demand
+from hub.directory.mentors import (
     BATCH,
     MentorValues,
     Skill,
@@ -33,7 +39,6 @@ from hub.mentors import (
     resolve_home,
     save_mentor,
 )
-from hub.validation import Problems
 from models.directory import Community, Demand, Mentor
 from models.enums import Role
 

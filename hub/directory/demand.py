@@ -8,13 +8,15 @@ from dataclasses import dataclass, replace
 
 from tortoise.transactions import in_transaction
 
-from hub import audit, dataversion, matching
-from hub.access import require_home
-from hub.auth import Viewer
-from hub.errors import NotFound
-from hub.lookup import Lookup
+from hub import matching
+from hub.access import audit
+from hub.access.auth import Viewer
+from hub.access.roles import require_home
+from hub.core import dataversion
+from hub.core.errors import NotFound
+from hub.core.lookup import Lookup
+from hub.core.validation import Problems, check_not_negative
 from hub.matching import CentreNeeds
-from hub.validation import Problems, check_not_negative
 from models.directory import Centre, Demand, Sector
 
 

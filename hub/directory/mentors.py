@@ -1,7 +1,7 @@
 """Adding, changing and deactivating mentors: validation, role rules, audit, data version.
 
 The same checks and the same write serve the mentor mutations and the CSV import
-(`hub.csv_import`). Skills given replace the mentor's skills."""
+(`hub.directory.csvimport`). Skills given replace the mentor's skills."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from hub import audit, dataversion
-from hub.access import require_home
-from hub.auth import Viewer
-from hub.errors import HubErrors, InvalidState, NotFound
-from hub.lookup import Lookup
-from hub.validation import Problems, check_capacity, clean_email, clean_name, clean_phone
+from hub.access import audit
+from hub.access.auth import Viewer
+from hub.access.roles import require_home
+from hub.core import dataversion
+from hub.core.errors import HubErrors, InvalidState, NotFound
+from hub.core.lookup import Lookup
+from hub.core.validation import Problems, check_capacity, clean_email, clean_name, clean_phone
 from models.directory import Mentor, MentorSkill
 from models.enums import OPEN_PLAN_STATUSES, TrainingStatus
 from models.plans import Allocation, TrainingMentor

@@ -44,10 +44,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 from tortoise import connections
 
-from hub.db import is_postgres
+from hub.core.database import is_postgres
+from hub.core.settings import Settings, SettingsError
 from hub.notify.render import Rendered, render
 from hub.notify.unsubscribe import secret_key
-from hub.settings import Settings, SettingsError
 from models.enums import DeliveryMode, NotificationStatus
 from models.notifications import Notification, NotificationMessage
 

@@ -15,8 +15,9 @@ from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
-from hub.errors import NotFound
-from hub.ids import encode_global_id
+from hub.core.errors import NotFound
+from hub.core.ids import encode_global_id
+from hub.core.settings import Settings
 from hub.notify import render
 from hub.notify.events import (
     CALENDAR_METHODS,
@@ -28,7 +29,6 @@ from hub.notify.events import (
     training_uid,
 )
 from hub.notify.unsubscribe import secret_key
-from hub.settings import Settings
 from models.accounts import Account, NotificationPreference
 from models.directory import Mentor
 from models.enums import DeliveryMode, NotificationStatus, Role

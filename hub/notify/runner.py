@@ -11,11 +11,11 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from hub.db import open_database
+from hub.core.database import open_database
+from hub.core.settings import Settings
 from hub.notify import outbox
 from hub.notify.delivery import DeliveryWorker, SmtpTarget, parse_smtp_url
 from hub.notify.sink import HOST, LocalSink, mail_dir
-from hub.settings import Settings
 
 
 @asynccontextmanager

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from hub.errors import Invalid
+from hub.core.errors import Invalid
+from hub.core.settings import Settings
 from hub.notify.events import EventKind
 from hub.notify.preferences import set_preferences
-from hub.settings import Settings
 from models.enums import DeliveryMode
 
 KEY_FILE = "secret.key"

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 
 from tortoise.functions import Sum
 
-from hub.errors import CapacityExceeded, DoubleBooked, ErrorCode, HubError, Invalid
-from hub.plan_rules import JAKARTA, TrainingTimes, as_utc, check_training_times, overlaps
+from hub.core.errors import CapacityExceeded, DoubleBooked, ErrorCode, HubError, Invalid
+from hub.plans.rules import JAKARTA, TrainingTimes, as_utc, check_training_times, overlaps
 from models.directory import Mentor, MentorSkill, Sector
 from models.enums import OPEN_PLAN_STATUSES, TrainingStatus
 from models.plans import Allocation, TrainingMentor

@@ -16,10 +16,10 @@ from enum import StrEnum
 
 from tortoise.transactions import in_transaction
 
-from hub import dataversion
-from hub.auth import Viewer
-from hub.db import take_write_lock
-from hub.errors import (
+from hub.access.auth import Viewer
+from hub.core import dataversion
+from hub.core.database import take_write_lock
+from hub.core.errors import (
     Conflict,
     Forbidden,
     HubError,
@@ -29,8 +29,8 @@ from hub.errors import (
     NotFound,
 )
 from hub.notify.outbox import EventKind, notify_plan_event
-from hub.plan_checks import AllocationSpec, PlanContent, TrainingSpec, check_content
-from hub.plan_rules import (
+from hub.plans.checks import AllocationSpec, PlanContent, TrainingSpec, check_content
+from hub.plans.rules import (
     Action,
     PlanSides,
     answering_side,

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from tortoise.transactions import in_transaction
 
-from hub import dataversion
+from hub.core import dataversion
 from models.accounts import Account
 from models.directory import (
     Centre,
@@ -638,7 +638,7 @@ DEMO_TOKEN_NAME = "demo (printed by hub serve)"
 
 async def issue_demo_tokens() -> list[tuple[Account, str]]:
     """A fresh token per demo account, revoking the ones printed at an earlier start."""
-    from hub.auth import create_token, revoke_token
+    from hub.access.auth import create_token, revoke_token
     from models.accounts import ApiToken
 
     issued: list[tuple[Account, str]] = []

@@ -8,7 +8,7 @@ from importlib import resources
 
 from tortoise.transactions import in_transaction
 
-from hub import dataversion
+from hub.core import dataversion
 from models.directory import Centre, Sector
 from models.enums import RegionLevel
 from models.regions import Region

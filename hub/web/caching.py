@@ -1,6 +1,6 @@
 """The response cache and HTTP caching of GraphQL reads.
 
-A query's response is kept under a key made of the data version (hub/dataversion.py, moved
+A query's response is kept under a key made of the data version (hub/core/dataversion.py, moved
 forward by every write in its own transaction), the viewer (an account, or anonymous: personal
 data and `viewer` never cross accounts), the normalised document, the operation name and the
 variables. Every request reads the current version first, so a read that starts after a write

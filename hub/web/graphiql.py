@@ -12,7 +12,7 @@ from starlette.staticfiles import StaticFiles
 
 STATIC_PREFIX = "/static/graphiql"
 
-# CDN address in Strawberry's page -> the same file, vendored in hub/static/graphiql.
+# CDN address in Strawberry's page -> the same file, vendored in hub/web/static/graphiql.
 _ASSETS = {
     "https://unpkg.com/react@18.2.0/umd/react.production.min.js": "react.production.min.js",
     "https://unpkg.com/react-dom@18.2.0/umd/react-dom.production.min.js": (
@@ -62,7 +62,7 @@ query Gambir {
 
 
 def _static_dir() -> Path:
-    return Path(str(resources.files("hub").joinpath("static/graphiql")))
+    return Path(str(resources.files("hub.web").joinpath("static/graphiql")))
 
 
 @cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.errors import Forbidden
+from hub.core.errors import Forbidden
 from schema.context import Info
 
 

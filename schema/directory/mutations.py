@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from hub import communities, demand, mentors
-from hub.errors import HubError, HubErrors, Invalid
-from hub.ids import decode_global_id
+from hub.core.errors import HubError, HubErrors, Invalid
+from hub.core.ids import decode_global_id
+from hub.directory import communities, demand, mentors
 from schema.common import UserError, user_errors
 from schema.context import Info
 from schema.directory.types import Community, Mentor

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from hub import directory
-from hub.ids import decode_global_id
+from hub.core.ids import decode_global_id
+from hub.directory import queries as directory
 from schema.common import Connection, paginate, wants_total_count
 from schema.context import Info
 from schema.directory.types import Community, Mentor, Sector

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.errors import HubError
+from hub.core.errors import HubError
 from hub.notify.outbox import EventKind
 from hub.notify.preferences import update_viewer_preferences
 from models.enums import DeliveryMode

@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 
 import strawberry
 
-from hub import plans
-from hub.errors import ErrorCode, HubError, HubErrors
-from hub.ids import decode_global_id
+from hub.core.errors import ErrorCode, HubError, HubErrors
+from hub.core.ids import decode_global_id
+from hub.plans import service as plans
 from models.plans import Plan as PlanModel
 from schema.common import UserError, user_errors
 from schema.context import Info

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from hub import dataversion
-from hub.auth import create_token
-from hub.ids import encode_global_id
+from hub.access.auth import create_token
+from hub.core import dataversion
+from hub.core.ids import encode_global_id
 from models.audit import AuditEntry
 from models.directory import Centre, Community, Mentor, MentorSkill, Sector
 from models.enums import Role

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.caching import ResponseCache
+from hub.web.caching import ResponseCache
 from models.directory import Community, Mentor
 from tests.api.plan_fixtures import World, build_world, day
 from tests.conftest import GraphQLClient
@@ -169,7 +169,7 @@ async def test_get_queries_carry_an_etag_and_answer_304(
     assert signed_in.headers["etag"] != etag
 
     await Community.create(name="Komunitas Baru Cache", kind="SECTOR")
-    from hub import dataversion
+    from hub.core import dataversion
 
     await dataversion.bump()
     changed = await client.get("/graphql", params=params, headers={"If-None-Match": etag})
@@ -189,10 +189,10 @@ async def test_another_process_write_is_seen_at_once(
     script = textwrap.dedent(
         f"""
         import asyncio
-        from hub.db import open_database
-        from hub.settings import Settings
+        from hub.core.database import open_database
+        from hub.core.settings import Settings
         from tortoise.transactions import in_transaction
-        from hub import dataversion
+        from hub.core import dataversion
         from models.directory import Mentor
 
         async def main():

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from hub import dataversion
+from hub.core import dataversion
 from models.directory import (
     Centre,
     Community,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.graphiql import EXAMPLE_QUERY
+from hub.web.graphiql import EXAMPLE_QUERY
 from tests.conftest import GraphQLClient
 
 pytestmark = pytest.mark.usefixtures("demo_data")

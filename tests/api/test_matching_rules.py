@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hub import dataversion
+from hub.core import dataversion
 from models.directory import Centre, Community, CommunityArea, Demand, Mentor, MentorSkill, Sector
 from models.enums import CommunityKind, PlanStatus
 from models.plans import Allocation, Plan

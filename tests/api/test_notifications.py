@@ -15,13 +15,13 @@ import httpx
 import pytest
 from tortoise.transactions import in_transaction
 
-from hub import dataversion
-from hub.ids import encode_global_id
+from hub.core import dataversion
+from hub.core.ids import encode_global_id
+from hub.core.settings import Settings
 from hub.notify.delivery import DeliveryWorker, SmtpTarget
 from hub.notify.outbox import EventKind, notify_plan_event
 from hub.notify.sink import LocalSink
 from hub.notify.unsubscribe import make_token, secret_key
-from hub.settings import Settings
 from models.accounts import Account, NotificationPreference
 from models.enums import DeliveryMode, NotificationStatus
 from models.notifications import Notification

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub import dataversion
+from hub.core import dataversion
 from models.directory import Centre, Demand, Sector
 from tests.api.plan_fixtures import World, build_world, day
 from tests.conftest import GraphQLClient

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hub import dataversion
-from hub.auth import create_token
-from hub.ids import encode_global_id
+from hub.access.auth import create_token
+from hub.core import dataversion
+from hub.core.ids import encode_global_id
 from models.directory import Community, Mentor
 from models.enums import PlanStatus, Role
 from models.plans import Allocation, Plan

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hub import dataversion
-from hub.csv_export import export_csv
-from hub.csv_import import import_csv
+from hub.core import dataversion
+from hub.directory.csvexport import export_csv
+from hub.directory.csvimport import import_csv
 from models.audit import AuditEntry
 from models.directory import Community, Demand, Mentor, MentorSkill
 

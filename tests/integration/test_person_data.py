@@ -13,12 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub import dataversion
-from hub.auth import ANONYMOUS, create_token
-from hub.csv_import import COMMAND_LINE
-from hub.ids import encode_global_id
-from hub.mentors import Skill, create_mentor
-from hub.persons import erase_person, export_person
+from hub.access.auth import ANONYMOUS, create_token
+from hub.access.persons import erase_person, export_person
+from hub.core import dataversion
+from hub.core.ids import encode_global_id
+from hub.directory.csvimport import COMMAND_LINE
+from hub.directory.mentors import Skill, create_mentor
 from models.accounts import Account, ApiToken, NotificationPreference
 from models.audit import AuditEntry
 from models.directory import Community, Mentor, Sector

@@ -18,7 +18,7 @@ import pytest
 from tortoise.contrib.test import truncate_all_models
 
 from hub import matching
-from hub.errors import InvalidState
+from hub.core.errors import InvalidState
 from hub.matching import scoring
 from hub.seed.reference import jakarta_kecamatan
 from hub.seed.synthetic import NATIONAL, Loaded, load_national

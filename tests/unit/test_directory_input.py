@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from hub.csv_import import describe, parse_skills
-from hub.csvio import CsvError, read_rows, sniff_delimiter, write_rows
-from hub.errors import Invalid
-from hub.mentors import Skill
-from hub.persons import scrub
-from hub.validation import Problems, clean_email, clean_name, clean_phone, clean_texts
+from hub.access.persons import scrub
+from hub.core.errors import Invalid
+from hub.core.validation import Problems, clean_email, clean_name, clean_phone, clean_texts
+from hub.directory.csvfile import CsvError, read_rows, sniff_delimiter, write_rows
+from hub.directory.csvimport import describe, parse_skills
+from hub.directory.mentors import Skill
 
 
 @pytest.mark.parametrize(

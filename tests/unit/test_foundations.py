@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from hub.errors import Invalid
-from hub.ids import decode_global_id, encode_global_id
-from hub.regions import ancestor_codes, lies_in, parent_code
+from hub.core.errors import Invalid
+from hub.core.ids import decode_global_id, encode_global_id
+from hub.core.settings import Settings, SettingsError
+from hub.regions.codes import ancestor_codes, lies_in, parent_code
 from hub.seed.reference import short_name
-from hub.settings import Settings, SettingsError
 from schema.common import decode_cursor, encode_cursor, page_size
 
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 import pytest
 from icalendar import Calendar
 
-from hub.errors import Invalid
+from hub.core.errors import Invalid
+from hub.core.settings import SettingsError
 from hub.notify.calendar import training_invite
 from hub.notify.delivery import SmtpTarget, parse_smtp_url, retry_delay
 from hub.notify.outbox import EventKind, next_digest_at
 from hub.notify.render import format_day, format_period
 from hub.notify.unsubscribe import make_token, read_token
-from hub.settings import SettingsError
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""The ground floor: settings, database, errors, ids, data version, lookups, validation."""

@@ -1,0 +1,1 @@
+"""The directory: communities, mentors and demand, their lists, and CSV in and out."""

@@ -1,0 +1,1 @@
+"""Joint mentoring plans: the workflow, its rules and checks, and what a viewer may list."""

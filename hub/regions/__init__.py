@@ -1,0 +1,1 @@
+"""The region hierarchy of Kemendagri codes: province, kota, kecamatan."""

@@ -1,0 +1,1 @@
+"""The HTTP edge: request ids, the response cache and document analysis, GraphiQL."""
