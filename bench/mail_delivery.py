@@ -35,14 +35,13 @@ from typing import Any
 import aiosmtplib
 from tortoise.transactions import in_transaction
 
-from hub.core.database import open_database
+from hub.core import open_database
 from hub.core.settings import Settings, sqlite_url
 from hub.notify.delivery import DeliveryWorker, SmtpTarget
 from hub.notify.outbox import EventKind, notify_plan_event, prepare_message
 from hub.notify.sink import HOST, free_port
 from hub.notify.unsubscribe import secret_key
-from hub.seed.demo import load_demo
-from hub.seed.reference import load_reference_data
+from hub.seed import load_demo, load_reference_data
 from models.enums import NotificationStatus, PlanStatus
 from models.notifications import Notification, NotificationMessage
 from models.plans import Plan, Training

@@ -42,11 +42,10 @@ from tortoise import connections
 
 import schema
 from hub import matching
-from hub.core.database import open_database
-from hub.core.settings import Settings
+from hub.core import Settings, open_database
 from hub.directory import queries as directory
 from hub.matching import blocks, loading, scoring
-from hub.seed.synthetic import load_national
+from hub.seed import load_national
 from models.directory import Centre, Demand, MentorSkill, Sector
 from models.enums import OPEN_PLAN_STATUSES, PlanStatus, RegionLevel
 from models.plans import Allocation

@@ -86,10 +86,8 @@ from read_compare.servers import (
 async def prepare_database(database_url: str, work_dir: Path) -> bool:
     """Migrate, then load the reference data and the Jakarta demo unless they are there.
     True when the demo was loaded now."""
-    from hub.core.database import open_database, setup_lock
-    from hub.core.settings import Settings
-    from hub.seed.demo import load_demo
-    from hub.seed.reference import load_reference_data
+    from hub.core import Settings, open_database, setup_lock
+    from hub.seed import load_demo, load_reference_data
 
     settings = Settings.from_env(
         {"HUB_DATABASE_URL": plain_dsn(database_url), "HUB_DATA_DIR": str(work_dir / "hub-data")}

@@ -21,22 +21,19 @@ from strawberry.asgi import GraphQL
 from tortoise import connections
 
 import schema
-from hub.access.auth import ANONYMOUS, Viewer, authenticate
-from hub.core import dataversion
-from hub.core.database import open_database
-from hub.core.errors import Unauthenticated
-from hub.core.settings import Settings
-from hub.notify import outbox
-from hub.notify.pages import unsubscribe_endpoint
-from hub.web.caching import (
+from hub.access import ANONYMOUS, Viewer, authenticate
+from hub.core import Settings, Unauthenticated, dataversion, open_database
+from hub.notify import outbox, unsubscribe_endpoint
+from hub.web import (
     Document,
     DocumentAnalyser,
+    RequestIdMiddleware,
     ResponseCache,
     cache_key,
+    graphiql_html,
     has_unexpected_errors,
+    static_routes,
 )
-from hub.web.graphiql import graphiql_html, static_routes
-from hub.web.requests import RequestIdMiddleware
 from schema.context import Context
 
 log = logging.getLogger(__name__)

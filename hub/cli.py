@@ -12,12 +12,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hub.core.errors import HubError
-from hub.core.settings import Settings, SettingsError
+from hub.core import HubError, Settings, SettingsError
 
 
 def _run(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
-    from hub.core.database import open_database
+    from hub.core import open_database
 
     async def main() -> Any:
         async with open_database(settings):
@@ -28,9 +27,8 @@ def _run(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
 
 async def _prepare(*, demo: bool) -> list[tuple[Any, str]]:
     """Reference data into an empty database; with `demo`, the demo and its tokens."""
-    from hub.core.database import setup_lock
-    from hub.seed.demo import issue_demo_tokens, load_demo
-    from hub.seed.reference import load_reference_data
+    from hub.core import setup_lock
+    from hub.seed import issue_demo_tokens, load_demo, load_reference_data
 
     async with setup_lock():
         await load_reference_data()
@@ -98,7 +96,7 @@ def _positive_seconds(value: str) -> float:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.notify.runner import run_worker
+    from hub.notify import run_worker
 
     return run_worker(
         settings,
@@ -117,9 +115,8 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     if args.synthetic:
         return _seed_synthetic(args, settings)
-    from hub.core.database import setup_lock
-    from hub.seed.demo import load_demo
-    from hub.seed.reference import load_reference_data
+    from hub.core import setup_lock
+    from hub.seed import load_demo, load_reference_data
 
     async def seed() -> bool:
         async with setup_lock():
@@ -132,8 +129,8 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _seed_synthetic(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.core.database import setup_lock
-    from hub.seed.synthetic import NATIONAL, Loaded, load_national
+    from hub.core import setup_lock
+    from hub.seed import NATIONAL, Loaded, load_national
 
     if args.scale <= 0:
         print("hub: --scale must be positive", file=sys.stderr)
@@ -202,7 +199,7 @@ def _when(value: Any) -> str:
 
 
 def _community_pk(value: str) -> int:
-    from hub.core.ids import decode_global_id
+    from hub.core import decode_global_id
 
     if value.isdigit():
         return int(value)
@@ -210,7 +207,7 @@ def _community_pk(value: str) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.directory.csvimport import import_csv
+    from hub.directory import import_csv
 
     try:
         data = Path(args.file).read_bytes()
@@ -235,7 +232,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.directory.csvexport import export_csv
+    from hub.directory import export_csv
 
     table = _run(settings, lambda: export_csv(args.kind))
     if args.file:
@@ -248,7 +245,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_person(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from hub.access.persons import erase_person, export_person
+    from hub.access import erase_person, export_person
 
     if args.person_command == "export":
         data = _run(settings, lambda: export_person(email=args.email))
@@ -370,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"hub: {error}", file=sys.stderr)
         return 2
-    from hub.web.requests import configure_logging
+    from hub.web import configure_logging
 
     configure_logging()
     try:

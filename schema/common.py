@@ -11,8 +11,8 @@ from strawberry import relay
 from strawberry.types.nodes import FragmentSpread, InlineFragment
 from tortoise.queryset import QuerySet
 
+from hub.core import HubError, HubErrors, Invalid
 from hub.core.errors import ErrorCode as DomainErrorCode
-from hub.core.errors import HubError, HubErrors, Invalid
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20

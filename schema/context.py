@@ -11,10 +11,9 @@ import strawberry
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from hub.access.auth import ANONYMOUS, Viewer
-from hub.access.visibility import mentors_in_open_plans_of
-from hub.core.settings import Settings
-from hub.web.caching import ResponseCache
+from hub.access import ANONYMOUS, Viewer, mentors_in_open_plans_of
+from hub.core import Settings
+from hub.web import ResponseCache
 from schema.directory.loaders import (
     AllocatedByMentorIdLoader,
     AreasByCommunityIdLoader,

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from hub.core.errors import HubError
-from hub.web.requests import current_request_id
+from hub.core import HubError
+from hub.web import current_request_id
 
 log = logging.getLogger("hub.graphql")
 

@@ -19,11 +19,10 @@ import pytest
 from starlette.applications import Starlette
 from tortoise.contrib.test import truncate_all_models
 
-from hub.access.auth import create_token
+from hub.access import create_token
 from hub.app import create_app
 from hub.core.settings import Settings, sqlite_url
-from hub.seed.demo import load_demo
-from hub.seed.reference import load_reference_data
+from hub.seed import load_demo, load_reference_data
 from models.directory import Community
 from models.enums import Role
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from hub.access.auth import create_token
+from hub.access import create_token
 from models.accounts import Account
 from models.directory import Centre, Community, Mentor, Sector
 from models.enums import CommunityKind, PartyStatus, PlanStatus, Role, TrainingStatus

@@ -213,7 +213,7 @@ class Facts:
 async def read_facts(database_url: str, kecamatan_code: str) -> Facts:
     import asyncpg
 
-    from hub.core.ids import encode_global_id
+    from hub.core import encode_global_id
 
     connection = await asyncpg.connect(plain_dsn(database_url), timeout=60)
     try:

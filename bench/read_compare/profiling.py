@@ -67,7 +67,7 @@ async def profile_requests(
     import httpx
 
     from hub.app import create_app
-    from hub.core.settings import Settings
+    from hub.core import Settings
 
     settings = Settings.from_env(
         {

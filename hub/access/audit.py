@@ -12,8 +12,7 @@ from tortoise.queryset import QuerySet
 
 from hub.access.auth import Viewer
 from hub.access.roles import require_admin
-from hub.core.errors import Invalid
-from hub.core.ids import decode_global_id
+from hub.core import Invalid, decode_global_id
 from models.accounts import Account
 from models.audit import AuditEntry
 

@@ -10,8 +10,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from hub.core import dataversion
-from hub.core.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from hub.core import Forbidden, Invalid, NotFound, Unauthenticated, dataversion
 from models.accounts import Account, ApiToken
 from models.directory import Centre, Community
 from models.enums import Role

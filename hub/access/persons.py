@@ -16,8 +16,7 @@ from tortoise.transactions import in_transaction
 
 from hub.access import audit
 from hub.access.auth import Viewer
-from hub.core import dataversion
-from hub.core.errors import Invalid
+from hub.core import Invalid, dataversion
 from models.accounts import Account, ApiToken, NotificationPreference
 from models.audit import AuditEntry
 from models.directory import Centre, Community, Mentor, MentorSkill

@@ -6,7 +6,7 @@ centre's mentors and demand; PARTNER apps and anonymous clients nothing."""
 from __future__ import annotations
 
 from hub.access.auth import Viewer
-from hub.core.errors import Forbidden
+from hub.core import Forbidden
 from models.enums import Role
 
 

@@ -12,12 +12,8 @@ from typing import Any, cast
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from hub.access import audit
-from hub.access.auth import Viewer
-from hub.access.roles import require_admin, require_home
-from hub.core import dataversion
-from hub.core.errors import Invalid, NotFound
-from hub.core.lookup import Lookup
+from hub.access import Viewer, audit, require_admin, require_home
+from hub.core import Invalid, Lookup, NotFound, dataversion
 from hub.core.validation import Problems, check_not_negative, clean_name, clean_texts
 from models.directory import Community, CommunityArea, CommunitySector
 from models.enums import CommunityKind

@@ -17,9 +17,8 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from hub.access.auth import Viewer
-from hub.core.errors import HubError
-from hub.core.lookup import Lookup
+from hub.access import Viewer
+from hub.core import HubError, Lookup
 from hub.core.validation import Problems
 from hub.directory.communities import (
     CommunityInput,

@@ -9,12 +9,8 @@ from dataclasses import dataclass, replace
 from tortoise.transactions import in_transaction
 
 from hub import matching
-from hub.access import audit
-from hub.access.auth import Viewer
-from hub.access.roles import require_home
-from hub.core import dataversion
-from hub.core.errors import NotFound
-from hub.core.lookup import Lookup
+from hub.access import Viewer, audit, require_home
+from hub.core import Lookup, NotFound, dataversion
 from hub.core.validation import Problems, check_not_negative
 from hub.matching import CentreNeeds
 from models.directory import Centre, Demand, Sector

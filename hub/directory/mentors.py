@@ -12,12 +12,8 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from hub.access import audit
-from hub.access.auth import Viewer
-from hub.access.roles import require_home
-from hub.core import dataversion
-from hub.core.errors import HubErrors, InvalidState, NotFound
-from hub.core.lookup import Lookup
+from hub.access import Viewer, audit, require_home
+from hub.core import HubErrors, InvalidState, Lookup, NotFound, dataversion
 from hub.core.validation import Problems, check_capacity, clean_email, clean_name, clean_phone
 from models.directory import Mentor, MentorSkill
 from models.enums import OPEN_PLAN_STATUSES, TrainingStatus

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from hub.regions.codes import ancestor_codes
+from hub.regions import ancestor_codes
 from models.directory import Community, CommunityArea, Mentor, Sector
 from models.enums import CommunityKind, RegionLevel
 from models.regions import Region

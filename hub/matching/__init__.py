@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hub.core.errors import Invalid, NotFound
+from hub.core import Invalid, NotFound
 from hub.matching.blocks import coalitions_many, coverage_many, rank_many
 from hub.matching.loading import Scope, kota_id, load_needs, load_offers, sector_ids, sectors
 from hub.matching.scoring import (

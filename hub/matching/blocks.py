@@ -32,7 +32,7 @@ from hub.matching.scoring import (
     explain,
     score,
 )
-from hub.regions.codes import lies_in, parent_code
+from hub.regions import lies_in, parent_code
 
 Matrix = npt.NDArray[np.int64]
 

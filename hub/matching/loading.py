@@ -16,7 +16,7 @@ from typing import Any
 
 from tortoise import connections
 
-from hub.core.errors import Invalid
+from hub.core import Invalid
 from hub.matching.scoring import CentreNeeds, KecamatanRef, Offer, SectorNeed, SectorRef
 from models.enums import OPEN_PLAN_STATUSES, PlanStatus, RegionLevel
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from hub.regions.codes import ancestor_codes, lies_in, parent_code
+from hub.regions import ancestor_codes, lies_in, parent_code
 
 
 class Reach(StrEnum):

@@ -29,3 +29,20 @@ Decisions a reader needs:
   for all of that address's due digest rows, rendered then: the oldest row survives (its
   Message-ID is the email's) and becomes SENT, the others MERGED.
 """
+
+from hub.notify.events import EventKind
+from hub.notify.listing import notification_query
+from hub.notify.outbox import notify_plan_event
+from hub.notify.pages import unsubscribe_endpoint
+from hub.notify.preferences import update_viewer_preferences, viewer_preferences
+from hub.notify.runner import run_worker
+
+__all__ = [
+    "EventKind",
+    "notification_query",
+    "notify_plan_event",
+    "run_worker",
+    "unsubscribe_endpoint",
+    "update_viewer_preferences",
+    "viewer_preferences",
+]

@@ -44,8 +44,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 from tortoise import connections
 
-from hub.core.database import is_postgres
-from hub.core.settings import Settings, SettingsError
+from hub.core import Settings, SettingsError, is_postgres
 from hub.notify.render import Rendered, render
 from hub.notify.unsubscribe import secret_key
 from models.enums import DeliveryMode, NotificationStatus

@@ -8,7 +8,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from hub.core.settings import Settings
+from hub.core import Settings
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 DIGEST_TIME = time(7, 0)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tortoise.queryset import QuerySet
 
-from hub.access.auth import Viewer
-from hub.core.errors import Forbidden
+from hub.access import Viewer
+from hub.core import Forbidden
 from hub.notify.events import EventKind
 from models.enums import NotificationStatus
 from models.notifications import Notification

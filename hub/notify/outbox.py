@@ -15,9 +15,7 @@ from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
-from hub.core.errors import NotFound
-from hub.core.ids import encode_global_id
-from hub.core.settings import Settings
+from hub.core import NotFound, Settings, encode_global_id
 from hub.notify import render
 from hub.notify.events import (
     CALENDAR_METHODS,

@@ -12,8 +12,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from hub.core.errors import Invalid
-from hub.core.settings import Settings
+from hub.core import Invalid, Settings
 from hub.notify.render import KIND_NAMES, templates
 from hub.notify.unsubscribe import Unsubscription, read_token, secret_key, unsubscribe
 

@@ -9,9 +9,8 @@ from collections.abc import Iterable, Sequence
 
 from tortoise.transactions import in_transaction
 
-from hub.access.auth import Viewer
-from hub.core import dataversion
-from hub.core.errors import Forbidden, Invalid
+from hub.access import Viewer
+from hub.core import Forbidden, Invalid, dataversion
 from hub.notify.events import EventKind
 from models.accounts import Account, NotificationPreference
 from models.enums import DeliveryMode, NotificationStatus

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from hub.core.settings import Settings
+from hub.core import Settings
 from hub.notify.calendar import training_invite
 from hub.notify.events import JAKARTA, EventKind, base_url
 from hub.notify.unsubscribe import make_token

@@ -11,8 +11,7 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from hub.core.database import open_database
-from hub.core.settings import Settings
+from hub.core import Settings, open_database
 from hub.notify import outbox
 from hub.notify.delivery import DeliveryWorker, SmtpTarget, parse_smtp_url
 from hub.notify.sink import HOST, LocalSink, mail_dir

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from hub.core.errors import Invalid
-from hub.core.settings import Settings
+from hub.core import Invalid, Settings
 from hub.notify.events import EventKind
 from hub.notify.preferences import set_preferences
 from models.enums import DeliveryMode

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from tortoise.functions import Sum
 
-from hub.core.errors import CapacityExceeded, DoubleBooked, ErrorCode, HubError, Invalid
+from hub.core import CapacityExceeded, DoubleBooked, ErrorCode, HubError, Invalid
 from hub.plans.rules import JAKARTA, TrainingTimes, as_utc, check_training_times, overlaps
 from models.directory import Mentor, MentorSkill, Sector
 from models.enums import OPEN_PLAN_STATUSES, TrainingStatus

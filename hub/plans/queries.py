@@ -7,8 +7,7 @@ import datetime as dt
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from hub.access.auth import Viewer
-from hub.access.visibility import visible_plans, visible_trainings
+from hub.access import Viewer, visible_plans, visible_trainings
 from models.enums import PartyStatus, PlanStatus, Role, TrainingStatus
 from models.plans import Plan, PlanParty, Training
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from hub.access.auth import Viewer
-from hub.core.errors import HubError, Invalid, InvalidState
+from hub.access import Viewer
+from hub.core import HubError, Invalid, InvalidState
 from models.enums import PlanStatus, Role
 
 JAKARTA = ZoneInfo("Asia/Jakarta")

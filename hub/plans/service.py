@@ -16,10 +16,8 @@ from enum import StrEnum
 
 from tortoise.transactions import in_transaction
 
-from hub.access.auth import Viewer
-from hub.core import dataversion
-from hub.core.database import take_write_lock
-from hub.core.errors import (
+from hub.access import Viewer
+from hub.core import (
     Conflict,
     Forbidden,
     HubError,
@@ -27,8 +25,10 @@ from hub.core.errors import (
     Invalid,
     InvalidState,
     NotFound,
+    dataversion,
+    take_write_lock,
 )
-from hub.notify.outbox import EventKind, notify_plan_event
+from hub.notify import EventKind, notify_plan_event
 from hub.plans.checks import AllocationSpec, PlanContent, TrainingSpec, check_content
 from hub.plans.rules import (
     Action,

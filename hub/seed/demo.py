@@ -638,7 +638,7 @@ DEMO_TOKEN_NAME = "demo (printed by hub serve)"
 
 async def issue_demo_tokens() -> list[tuple[Account, str]]:
     """A fresh token per demo account, revoking the ones printed at an earlier start."""
-    from hub.access.auth import create_token, revoke_token
+    from hub.access import create_token, revoke_token
     from models.accounts import ApiToken
 
     issued: list[tuple[Account, str]] = []

@@ -29,8 +29,7 @@ from tortoise import connections
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from hub.core import dataversion
-from hub.core.errors import InvalidState
+from hub.core import InvalidState, dataversion
 from hub.seed.demo import FIRST_NAMES, LAST_NAMES, SECTOR_WEIGHTS
 from hub.seed.reference import centre_email, centre_name, jakarta_kecamatan, load_reference_data
 from models.accounts import Account

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.access.auth import update_viewer
-from hub.core.errors import HubError
+from hub.access import update_viewer
+from hub.core import HubError
 from schema.accounts.types import Account
 from schema.common import UserError, user_errors
 from schema.context import Info

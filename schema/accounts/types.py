@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
-from hub.access.visibility import account_contact_visible
-from hub.core.errors import Forbidden
+from hub.access import account_contact_visible
+from hub.core import Forbidden
 from models import accounts as m
 from schema.common import load_nodes
 from schema.context import Info

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.core.errors import Forbidden
+from hub.core import Forbidden
 from schema.context import Info
 
 

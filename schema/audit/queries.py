@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.access.audit import audit_query
+from hub.access import audit_query
 from schema.audit.types import AuditEntry
 from schema.common import Connection, paginate, wants_total_count
 from schema.context import Info

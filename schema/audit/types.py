@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from hub.core.ids import encode_global_id
+from hub.core import encode_global_id
 from models import audit as m
 from schema.context import Info
 

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from hub.core.errors import HubError, HubErrors, Invalid
-from hub.core.ids import decode_global_id
+from hub.core import HubError, HubErrors, Invalid, decode_global_id
 from hub.directory import communities, demand, mentors
 from schema.common import UserError, user_errors
 from schema.context import Info

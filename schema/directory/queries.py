@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.core.ids import decode_global_id
+from hub.core import decode_global_id
 from hub.directory import queries as directory
 from schema.common import Connection, paginate, wants_total_count
 from schema.context import Info

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
-from hub.access.visibility import mentor_contact_visible
-from hub.core.errors import Forbidden
+from hub.access import mentor_contact_visible
+from hub.core import Forbidden
 from models import directory as m
 from schema.common import Connection, load_nodes, slice_connection
 from schema.context import Context, Info

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from hub import matching
-from hub.core.errors import HubError
-from hub.regions.codes import ancestor_codes
+from hub.core import HubError
+from hub.regions import ancestor_codes
 
 K = TypeVar("K", bound=Hashable)
 

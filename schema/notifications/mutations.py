@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.core.errors import HubError
-from hub.notify.outbox import EventKind
-from hub.notify.preferences import update_viewer_preferences
+from hub.core import HubError
+from hub.notify import EventKind, update_viewer_preferences
 from models.enums import DeliveryMode
 from schema.common import UserError, user_errors
 from schema.context import Info

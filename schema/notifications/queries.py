@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.notify.listing import notification_query
-from hub.notify.outbox import EventKind
-from hub.notify.preferences import viewer_preferences
+from hub.notify import EventKind, notification_query, viewer_preferences
 from models.enums import NotificationStatus
 from schema.common import Connection, paginate, wants_total_count
 from schema.context import Info

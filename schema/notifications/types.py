@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from hub.access.visibility import can_see_plan
-from hub.core.errors import Forbidden
-from hub.notify.outbox import EventKind
+from hub.access import can_see_plan
+from hub.core import Forbidden
+from hub.notify import EventKind
 from models import notifications as m
 from models.enums import DeliveryMode, NotificationStatus
 from models.plans import Plan as PlanRow

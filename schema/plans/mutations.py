@@ -7,8 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import strawberry
 
-from hub.core.errors import ErrorCode, HubError, HubErrors
-from hub.core.ids import decode_global_id
+from hub.core import ErrorCode, HubError, HubErrors, decode_global_id
 from hub.plans import service as plans
 from models.plans import Plan as PlanModel
 from schema.common import UserError, user_errors

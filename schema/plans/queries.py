@@ -6,8 +6,8 @@ import datetime as dt
 
 import strawberry
 
-from hub.core.ids import decode_global_id
-from hub.plans.queries import plan_query, training_query
+from hub.core import decode_global_id
+from hub.plans import plan_query, training_query
 from schema.common import Connection, paginate, wants_total_count
 from schema.context import Info
 from schema.enums import PlanStatus, TrainingStatus

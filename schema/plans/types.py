@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import strawberry
 from strawberry import relay
 
-from hub.access.visibility import PUBLIC_TRAINING_PLAN_STATUSES, can_see_plan
+from hub.access import PUBLIC_TRAINING_PLAN_STATUSES, can_see_plan
 from models import plans as m
 from schema.accounts.types import Account, load_account
 from schema.common import Connection, load_nodes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.directory.queries import kecamatan_query, kotas
+from hub.directory import kecamatan_query, kotas
 from models.enums import RegionLevel
 from schema.common import Connection, paginate, wants_total_count
 from schema.context import Info

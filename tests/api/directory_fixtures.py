@@ -5,9 +5,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from hub.access.auth import create_token
-from hub.core import dataversion
-from hub.core.ids import encode_global_id
+from hub.access import create_token
+from hub.core import dataversion, encode_global_id
 from models.audit import AuditEntry
 from models.directory import Centre, Community, Mentor, MentorSkill, Sector
 from models.enums import Role

@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.access.auth import create_token
-from hub.core.ids import encode_global_id
+from hub.access import create_token
+from hub.core import encode_global_id
 from models.directory import Centre, Community, Mentor, MentorSkill, Sector
 from models.enums import CommunityKind, Role
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from hub.access.auth import create_token, revoke_token
+from hub.access import create_token, revoke_token
 from models.accounts import ApiToken
 from models.enums import Role
 from tests.conftest import GraphQLClient, errors_of
@@ -74,7 +74,7 @@ async def test_a_bad_token_is_401_with_a_graphql_error_body(
 
 
 async def test_an_account_keeps_its_role_and_scope(client: httpx.AsyncClient) -> None:
-    from hub.core.errors import Invalid
+    from hub.core import Invalid
 
     await create_token(email="staf@example.org", role=Role.STAFF, centre_code="31.71.01")
     # Same role and scope: another token.

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.web.caching import ResponseCache
+from hub.web import ResponseCache
 from models.directory import Community, Mentor
 from tests.api.plan_fixtures import World, build_world, day
 from tests.conftest import GraphQLClient

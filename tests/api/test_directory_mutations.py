@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hub.core.ids import encode_global_id
+from hub.core import encode_global_id
 from models.directory import Community, Demand, Mentor, MentorSkill, Sector
 from models.enums import PlanStatus, TrainingStatus
 from models.plans import Allocation, Plan, PlanParty, Training, TrainingMentor

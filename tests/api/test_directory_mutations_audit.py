@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hub.core.ids import encode_global_id
+from hub.core import encode_global_id
 from models.accounts import Account
 from models.audit import AuditEntry
 from tests.api.directory_fixtures import (

@@ -15,11 +15,9 @@ import httpx
 import pytest
 from tortoise.transactions import in_transaction
 
-from hub.core import dataversion
-from hub.core.ids import encode_global_id
-from hub.core.settings import Settings
+from hub.core import Settings, dataversion, encode_global_id
+from hub.notify import EventKind, notify_plan_event
 from hub.notify.delivery import DeliveryWorker, SmtpTarget
-from hub.notify.outbox import EventKind, notify_plan_event
 from hub.notify.sink import LocalSink
 from hub.notify.unsubscribe import make_token, secret_key
 from models.accounts import Account, NotificationPreference

@@ -381,7 +381,7 @@ async def test_revising_a_proposed_plan_asks_everyone_again(
 
 
 async def _pk(plan: dict) -> int:
-    from hub.core.ids import decode_global_id
+    from hub.core import decode_global_id
 
     return decode_global_id(plan["id"], "Plan")
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.access.auth import create_token
-from hub.core import dataversion
-from hub.core.ids import encode_global_id
+from hub.access import create_token
+from hub.core import dataversion, encode_global_id
 from models.directory import Community, Mentor
 from models.enums import PlanStatus, Role
 from models.plans import Allocation, Plan

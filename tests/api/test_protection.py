@@ -10,7 +10,7 @@ import pytest
 
 import schema
 from hub.app import create_app
-from hub.core.settings import Settings
+from hub.core import Settings
 from schema.regions import queries as region_queries
 
 pytestmark = pytest.mark.usefixtures("reference_data")

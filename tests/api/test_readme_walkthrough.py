@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from hub.access.auth import create_token
+from hub.access import create_token
 from hub.seed.demo import DEMO_ACCOUNTS
 from tests.conftest import GraphQLClient
 

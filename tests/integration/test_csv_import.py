@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.core import dataversion
-from hub.directory.csvexport import export_csv
-from hub.directory.csvimport import import_csv
+from hub.directory import export_csv, import_csv
 from models.audit import AuditEntry
 from models.directory import Community, Demand, Mentor, MentorSkill
 

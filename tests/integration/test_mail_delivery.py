@@ -10,9 +10,9 @@ import pytest
 from icalendar import Calendar
 from tortoise.transactions import in_transaction
 
-from hub.core.settings import Settings
+from hub.core import Settings
+from hub.notify import EventKind, notify_plan_event
 from hub.notify.delivery import DeliveryWorker, SmtpTarget
-from hub.notify.outbox import EventKind, notify_plan_event
 from models.accounts import NotificationPreference
 from models.enums import NotificationStatus, TrainingStatus
 from models.notifications import Notification

@@ -13,9 +13,9 @@ import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from tortoise.transactions import in_transaction
 
-from hub.core.settings import Settings
+from hub.core import Settings
+from hub.notify import EventKind, notify_plan_event
 from hub.notify.delivery import DeliveryWorker, parse_smtp_url
-from hub.notify.outbox import EventKind, notify_plan_event
 from models.enums import NotificationStatus
 from models.notifications import Notification
 from tests.integration.mail_server import MailServer

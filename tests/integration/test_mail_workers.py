@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from tortoise.transactions import in_transaction
 
-from hub.core.settings import Settings
+from hub.core import Settings
+from hub.notify import EventKind, notify_plan_event
 from hub.notify.delivery import DeliveryWorker, SmtpTarget
-from hub.notify.outbox import EventKind, notify_plan_event
 from hub.notify.sink import free_port
 from models.enums import NotificationStatus
 from models.notifications import Notification

@@ -13,10 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub.access.auth import ANONYMOUS, create_token
-from hub.access.persons import erase_person, export_person
-from hub.core import dataversion
-from hub.core.ids import encode_global_id
+from hub.access import ANONYMOUS, create_token, erase_person, export_person
+from hub.core import dataversion, encode_global_id
 from hub.directory.csvimport import COMMAND_LINE
 from hub.directory.mentors import Skill, create_mentor
 from models.accounts import Account, ApiToken, NotificationPreference

@@ -18,10 +18,10 @@ import pytest
 from tortoise.contrib.test import truncate_all_models
 
 from hub import matching
-from hub.core.errors import InvalidState
+from hub.core import InvalidState
 from hub.matching import scoring
+from hub.seed import NATIONAL, Loaded, load_national
 from hub.seed.reference import jakarta_kecamatan
-from hub.seed.synthetic import NATIONAL, Loaded, load_national
 from models.directory import (
     Centre,
     Community,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.access.persons import scrub
-from hub.core.errors import Invalid
+from hub.core import Invalid
 from hub.core.validation import Problems, clean_email, clean_name, clean_phone, clean_texts
 from hub.directory.csvfile import CsvError, read_rows, sniff_delimiter, write_rows
 from hub.directory.csvimport import describe, parse_skills

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.core.errors import Invalid
-from hub.core.ids import decode_global_id, encode_global_id
-from hub.core.settings import Settings, SettingsError
-from hub.regions.codes import ancestor_codes, lies_in, parent_code
+from hub.core import Invalid, Settings, SettingsError, decode_global_id, encode_global_id
+from hub.regions import ancestor_codes, lies_in, parent_code
 from hub.seed.reference import short_name
 from schema.common import decode_cursor, encode_cursor, page_size
 

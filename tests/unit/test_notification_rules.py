@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from icalendar import Calendar
 
-from hub.core.errors import Invalid
-from hub.core.settings import SettingsError
+from hub.core import Invalid, SettingsError
 from hub.notify.calendar import training_invite
 from hub.notify.delivery import SmtpTarget, parse_smtp_url, retry_delay
 from hub.notify.outbox import EventKind, next_digest_at
