@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
-from hub.core import Forbidden, Invalid, NotFound, Unauthenticated, dataversion
+from hub.core import Forbidden, Invalid, NotFound, Unauthenticated, dataversion, write_transaction
 from models.accounts import Account, ApiToken
 from models.directory import Centre, Community
 from models.enums import Role
@@ -89,7 +88,7 @@ async def create_token(
         raise Invalid("expiry must be at least one day", field=["expiresDays"])
     centre = await _scope_centre(role, centre_code)
     community = await _scope_community(role, community_id)
-    async with in_transaction():
+    async with write_transaction():
         account = await Account.get_or_none(email=email)
         if account is None:
             account = await Account.create(
@@ -209,7 +208,7 @@ async def update_viewer(*, viewer: Viewer, name: str | None, locale: str | None)
         if not name.strip():
             raise Invalid("name must not be empty", field=["name"])
         account.name = name.strip()[:160]
-    async with in_transaction():
+    async with write_transaction():
         await account.save()
         await dataversion.bump()
     return account

@@ -12,11 +12,10 @@ import datetime as dt
 from typing import Any
 
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from hub.access import audit
 from hub.access.auth import Viewer
-from hub.core import Invalid, dataversion
+from hub.core import Invalid, dataversion, write_transaction
 from models.accounts import Account, ApiToken, NotificationPreference
 from models.audit import AuditEntry
 from models.directory import Centre, Community, Mentor, MentorSkill
@@ -188,7 +187,7 @@ async def export_person(*, email: str, actor_label: str = CLI_PERSON) -> dict[st
             for p in preferences
         ],
     }
-    async with in_transaction():
+    async with write_transaction():
         await _record(audit.Action.PERSONAL_DATA_EXPORT, mentors, accounts, actor_label, {})
         await dataversion.bump()
     return data
@@ -265,7 +264,7 @@ async def erase_person(*, email: str, actor_label: str = CLI_PERSON) -> dict[str
     """Remove the contact data of the owner of `email` and replace their name with a pseudonym,
     everywhere the hub keeps it; plans and history keep their rows. Returns what was done."""
     address = _address(email)
-    async with in_transaction():
+    async with write_transaction():
         mentors = await Mentor.filter(email__iexact=address).select_for_update().order_by("id")
         accounts = await Account.filter(email__iexact=address).select_for_update().order_by("id")
         secrets = _secrets(address, mentors, accounts)

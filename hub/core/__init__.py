@@ -1,6 +1,12 @@
 """The ground floor: settings, database, errors, ids, data version, lookups, validation."""
 
-from hub.core.database import is_postgres, open_database, setup_lock, take_write_lock
+from hub.core.database import (
+    is_postgres,
+    open_database,
+    setup_lock,
+    take_write_lock,
+    write_transaction,
+)
 from hub.core.errors import (
     CapacityExceeded,
     Conflict,
@@ -39,4 +45,5 @@ __all__ = [
     "open_database",
     "setup_lock",
     "take_write_lock",
+    "write_transaction",
 ]

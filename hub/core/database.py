@@ -12,6 +12,7 @@ from typing import Any
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.executor import MigrationExecutor
+from tortoise.transactions import in_transaction
 
 from hub.core.settings import Settings
 from models import MODEL_MODULES
@@ -98,3 +99,14 @@ async def take_write_lock() -> None:
     connection = connections.get("default")
     if not is_postgres(connection):
         await connection.execute_query("UPDATE data_version SET value = value WHERE id = 1")
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[BaseDBAsyncClient]:
+    """A transaction that will write: every service's changes run in one. On SQLite it takes the
+    write lock as it starts, so a concurrent writer in another process waits (busy timeout)
+    instead of failing with "database is locked" when it writes after reading. Nested, it is a
+    savepoint of the outer transaction, which already holds the lock."""
+    async with in_transaction() as connection:
+        await take_write_lock()
+        yield connection

@@ -10,10 +10,9 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from hub.access import Viewer, audit, require_admin, require_home
-from hub.core import Invalid, Lookup, NotFound, dataversion
+from hub.core import Invalid, Lookup, NotFound, dataversion, write_transaction
 from hub.core.validation import Problems, check_not_negative, clean_name, clean_texts
 from models.directory import Community, CommunityArea, CommunitySector
 from models.enums import CommunityKind
@@ -210,7 +209,7 @@ async def create_community(
     await _check_name_free(values.name, community_id=None, problems=problems)
     problems.raise_if_any()
     try:
-        async with in_transaction():
+        async with write_transaction():
             return await save_community(
                 community=None,
                 values=values,
@@ -261,7 +260,7 @@ async def update_community(
     if values == before:
         return community
     try:
-        async with in_transaction():
+        async with write_transaction():
             return await save_community(
                 community=community,
                 values=values,

@@ -15,10 +15,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from hub.access import Viewer
-from hub.core import HubError, Lookup
+from hub.core import HubError, Lookup, write_transaction
 from hub.core.validation import Problems
 from hub.directory.communities import (
     CommunityInput,
@@ -351,7 +349,7 @@ async def import_csv(
         report.problems = error.problems
         return report
     report.problems.extend(table.problems)
-    async with in_transaction():
+    async with write_transaction():
         await PLANNERS[kind](table.rows, report, lookup=Lookup(), actor_label=actor_label)
         report.problems.sort(key=lambda p: p.line)
         if report.written:

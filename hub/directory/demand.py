@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tortoise.transactions import in_transaction
-
 from hub import matching
 from hub.access import Viewer, audit, require_home
-from hub.core import Lookup, NotFound, dataversion
+from hub.core import Lookup, NotFound, dataversion, write_transaction
 from hub.core.validation import Problems, check_not_negative
 from hub.matching import CentreNeeds
 from models.directory import Centre, Demand, Sector
@@ -84,7 +82,7 @@ async def set_demand(
     problems.raise_if_any()
     assert sector is not None
     change = DemandChange(centre=centre, sector=sector, demand=demand)
-    async with in_transaction():
+    async with write_transaction():
         row = await Demand.select_for_update().get_or_none(centre_id=centre.id, sector_id=sector.id)
         if row is None or row.demand != demand:
             await save_demand(change=change, row=row, viewer=viewer, actor_label=actor_label)

@@ -10,10 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from hub.access import Viewer, audit, require_home
-from hub.core import HubErrors, InvalidState, Lookup, NotFound, dataversion
+from hub.core import HubErrors, InvalidState, Lookup, NotFound, dataversion, write_transaction
 from hub.core.validation import Problems, check_capacity, clean_email, clean_name, clean_phone
 from models.directory import Mentor, MentorSkill
 from models.enums import OPEN_PLAN_STATUSES, TrainingStatus
@@ -286,7 +284,7 @@ async def create_mentor(
     )
     await check_email_free(values.email, mentor_id=None, problems=problems)
     problems.raise_if_any()
-    async with in_transaction():
+    async with write_transaction():
         return await save_mentor(
             mentor=None,
             values=values,
@@ -321,7 +319,7 @@ async def update_mentor(
 ) -> Mentor:
     """Change the values given: None keeps a value, an empty email or phone removes it, and
     `skills` replace the mentor's skills (never below what open plans allocate)."""
-    async with in_transaction():
+    async with write_transaction():
         mentor = await _mentor_for_change(viewer, mentor_id, "change mentors")
         lookup, problems = Lookup(), Problems()
         before = await mentor_values(mentor, lookup=lookup)
@@ -356,7 +354,7 @@ async def deactivate_mentor(
     *, viewer: Viewer, mentor_id: int, actor_label: str | None = None
 ) -> Mentor:
     """Mark a mentor inactive; refused while PROPOSED or ACTIVE plans count on them."""
-    async with in_transaction():
+    async with write_transaction():
         mentor = await _mentor_for_change(viewer, mentor_id, "deactivate mentors")
         plans = await open_commitments(mentor.id)
         if plans:

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from tortoise.transactions import in_transaction
-
 from hub.access import Viewer
-from hub.core import Forbidden, Invalid, dataversion
+from hub.core import Forbidden, Invalid, dataversion, write_transaction
 from hub.notify.events import EventKind
 from models.accounts import Account, NotificationPreference
 from models.enums import DeliveryMode, NotificationStatus
@@ -63,7 +61,7 @@ async def set_preferences(*, email: str, changes: Iterable[tuple[EventKind, Deli
     changes = list(changes)
     if not changes:
         return
-    async with in_transaction():
+    async with write_transaction():
         for kind, mode in changes:
             updated = await NotificationPreference.filter(email=email, kind=kind.value).update(
                 mode=mode

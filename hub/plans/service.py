@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from tortoise.transactions import in_transaction
-
 from hub.access import Viewer
 from hub.core import (
     Conflict,
@@ -26,7 +24,7 @@ from hub.core import (
     InvalidState,
     NotFound,
     dataversion,
-    take_write_lock,
+    write_transaction,
 )
 from hub.notify import EventKind, notify_plan_event
 from hub.plans.checks import AllocationSpec, PlanContent, TrainingSpec, check_content
@@ -234,8 +232,7 @@ async def propose_plan(
 ) -> Plan:
     """A new plan of the centre of `kecamatan_code` with the listed communities, version 1.
     The proposer's own party starts ACCEPTED, the others PENDING."""
-    async with in_transaction():
-        await take_write_lock()
+    async with write_transaction():
         centre = await Centre.get_or_none(kecamatan__code=kecamatan_code)
         if centre is None:
             raise NotFound(f"no centre in kecamatan {kecamatan_code}", field=["kecamatanCode"])
@@ -315,8 +312,7 @@ async def respond_to_plan(
     """Answer for the viewer's party (ADMIN: for `community_id`, or else the centre). The last
     acceptance activates the plan and schedules its trainings; a refusal declines it, releasing
     its mentors and cancelling its trainings."""
-    async with in_transaction():
-        await take_write_lock()
+    async with write_transaction():
         locked = await _lock_plan(plan_id)
         plan, sides = locked.plan, locked.sides
         side = answering_side(viewer, sides, community_id)
@@ -390,8 +386,7 @@ async def revise_plan(
 ) -> Plan:
     """Change a proposed or declined plan; given lists replace the old ones whole. The plan is
     PROPOSED again and every other party must answer anew."""
-    async with in_transaction():
-        await take_write_lock()
+    async with write_transaction():
         locked = await _lock_plan(plan_id)
         plan, sides = locked.plan, locked.sides
         if not may_revise_or_cancel(viewer, sides):
@@ -451,8 +446,7 @@ async def cancel_plan(
     *, viewer: Viewer, plan_id: int, version: int, reason: str | None = None
 ) -> Plan:
     """Call off a proposed or active plan: its mentors are released, its trainings cancelled."""
-    async with in_transaction():
-        await take_write_lock()
+    async with write_transaction():
         locked = await _lock_plan(plan_id)
         plan = locked.plan
         if not may_revise_or_cancel(viewer, locked.sides):
@@ -495,8 +489,7 @@ async def _notify_cancelled_trainings(
 async def complete_plan(*, viewer: Viewer, plan_id: int, version: int) -> Plan:
     """Close an active plan: trainings that have started are DONE, later ones cancelled; its
     mentors are released."""
-    async with in_transaction():
-        await take_write_lock()
+    async with write_transaction():
         locked = await _lock_plan(plan_id)
         plan = locked.plan
         if not may_complete(viewer, locked.sides):
@@ -552,8 +545,7 @@ async def reschedule_training(
     venue: str | None = None,
 ) -> Plan:
     """Move one training of an active plan, without a new approval; its mentors must be free."""
-    async with in_transaction():
-        await take_write_lock()
+    async with write_transaction():
         locked, training = await _lock_training(training_id, version, viewer)
         plan = locked.plan
         _, trainings = await _content_of(plan)
@@ -596,8 +588,7 @@ async def cancel_training(
     *, viewer: Viewer, training_id: int, version: int, reason: str | None = None
 ) -> Plan:
     """Cancel one training of an active plan."""
-    async with in_transaction():
-        await take_write_lock()
+    async with write_transaction():
         locked, training = await _lock_training(training_id, version, viewer)
         training.status = TrainingStatus.CANCELLED
         training.revision += 1
@@ -617,8 +608,7 @@ async def cancel_training(
 
 async def complete_training(*, viewer: Viewer, training_id: int, version: int) -> Plan:
     """Mark one training of an active plan as done, once it has started."""
-    async with in_transaction():
-        await take_write_lock()
+    async with write_transaction():
         locked, training = await _lock_training(training_id, version, viewer)
         if training.starts_at > dt.datetime.now(dt.UTC):
             raise InvalidState(

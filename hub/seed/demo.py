@@ -9,9 +9,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from tortoise.transactions import in_transaction
-
-from hub.core import dataversion
+from hub.core import dataversion, write_transaction
 from models.accounts import Account
 from models.directory import (
     Centre,
@@ -448,7 +446,7 @@ async def load_demo(*, today: date | None = None) -> bool:
     sector_codes = list(SECTOR_WEIGHTS)
     regions = {r.code: r for r in await Region.filter(level__not=RegionLevel.KELURAHAN)}
     centres = await Centre.all().select_related("kecamatan").order_by("kecamatan__code")
-    async with in_transaction():
+    async with write_transaction():
         await _load_centre_mentors(rng, people, centres, sectors, sector_codes)
         communities = await _load_communities(rng, people, regions, sectors)
         await _load_demand(rng, centres, sectors, sector_codes)

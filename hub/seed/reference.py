@@ -6,9 +6,7 @@ import csv
 from dataclasses import dataclass
 from importlib import resources
 
-from tortoise.transactions import in_transaction
-
-from hub.core import dataversion
+from hub.core import dataversion, write_transaction
 from models.directory import Centre, Sector
 from models.enums import RegionLevel
 from models.regions import Region
@@ -85,7 +83,7 @@ async def load_reference_data() -> bool:
     if await Region.exists():
         return False
     rows = jakarta_kecamatan()
-    async with in_transaction():
+    async with write_transaction():
         code, official, name = JAKARTA_PROVINCE
         province = await Region.create(
             code=code, level=RegionLevel.PROVINCE, name=name, official_name=official

@@ -27,9 +27,8 @@ from dataclasses import dataclass, fields, replace
 
 from tortoise import connections
 from tortoise.models import Model
-from tortoise.transactions import in_transaction
 
-from hub.core import InvalidState, dataversion
+from hub.core import InvalidState, dataversion, write_transaction
 from hub.seed.demo import FIRST_NAMES, LAST_NAMES, SECTOR_WEIGHTS
 from hub.seed.reference import centre_email, centre_name, jakarta_kecamatan, load_reference_data
 from models.accounts import Account
@@ -258,7 +257,7 @@ async def load_national(*, seed: int = DEFAULT_SEED, size: Size = NATIONAL) -> L
     await load_reference_data()
     sectors = list(await Sector.all().order_by("position", "code"))
     gen = _Generator(seed, size, sectors)
-    async with in_transaction():
+    async with write_transaction():
         provinces, kota_count, kecamatans = await _regions(gen)
         centres = await _centres(kecamatans)
         mentors, skills = await _centre_mentors(gen, centres)

@@ -1,0 +1,184 @@
+"""Concurrent writers in several processes: every write waits for its turn, none fails.
+
+On SQLite a deferred transaction that reads first and writes later fails with "database is
+locked" when another process wrote meanwhile; every write transaction therefore takes the write
+lock when it starts (DESIGN section 9, "Writes on SQLite")."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from hub.core import Settings, encode_global_id
+from hub.notify.sink import free_port
+from models.directory import Community, Mentor
+from tests.conftest import Tokens, make_tokens
+
+pytestmark = pytest.mark.usefixtures("demo_data")
+
+HUB = [sys.executable, "-m", "hub.cli"]
+SECONDS = 6.0
+
+UPDATE_MENTOR = """
+mutation ($input: UpdateMentorInput!) {
+  updateMentor(input: $input) { mentor { id } errors { code message } }
+}
+"""
+SET_DEMAND = """
+mutation ($input: SetDemandInput!) {
+  setDemand(input: $input) { need { demand } errors { code message } }
+}
+"""
+UPDATE_COMMUNITY = """
+mutation ($input: UpdateCommunityInput!) {
+  updateCommunity(input: $input) { community { id } errors { code message } }
+}
+"""
+UPDATE_PREFERENCES = """
+mutation ($input: UpdateNotificationPreferencesInput!) {
+  updateNotificationPreferences(input: $input) { preferences { kind } errors { code message } }
+}
+"""
+
+
+async def wait_until_up(port: int) -> None:
+    deadline = time.monotonic() + 60
+    async with httpx.AsyncClient() as http:
+        while True:
+            try:
+                if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def two_servers(settings: Settings, tmp_path: Path) -> AsyncIterator[list[int]]:
+    """Two `hub serve` processes on the test database; the first also runs the mail worker."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    ports = [free_port(), free_port()]
+    processes = []
+    for index, port in enumerate(ports):
+        env = {
+            **clean,
+            "HUB_DATABASE_URL": settings.database_url,
+            "HUB_DATA_DIR": str(tmp_path / f"var{index}"),
+            "HUB_AUTO_MIGRATE": "off",
+            "HUB_MAIL_COALESCE_SECONDS": "0",
+            "HUB_WORKER": "on" if index == 0 else "off",
+        }
+        processes.append(
+            await asyncio.create_subprocess_exec(
+                *HUB,
+                "serve",
+                "--port",
+                str(port),
+                "--no-demo",
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+        )
+    try:
+        for port in ports:
+            await wait_until_up(port)
+        yield ports
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            await asyncio.wait_for(process.wait(), 60)
+
+
+async def writer(
+    port: int, token: str, operations: list[tuple[str, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Sends the operations round and round until the time is up; returns every body."""
+    bodies = []
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + SECONDS
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        for turn in count():
+            if time.monotonic() > deadline:
+                return bodies
+            query, variables = operations[turn % len(operations)]
+            response = await http.post(
+                "/graphql", json={"query": query, "variables": variables}, headers=headers
+            )
+            assert response.status_code == 200, response.text
+            bodies.append(response.json())
+    raise AssertionError("unreachable")
+
+
+async def test_mixed_writers_in_two_processes_never_fail(two_servers: list[int]) -> None:
+    # given two server processes on one database, one of them sending mail, and the tokens of
+    # an admin and of a centre's staff
+    tokens: Tokens = await make_tokens()
+    mentors = await Mentor.filter(centre__kecamatan__code="31.71.01").order_by("id").limit(2)
+    community = await Community.filter().order_by("id").first()
+    assert community is not None
+    assert len(mentors) == 2
+    admin_writes = [
+        (
+            UPDATE_MENTOR,
+            {"input": {"mentorId": encode_global_id("Mentor", mentors[0].id), "name": f"M {i}"}},
+        )
+        for i in range(3)
+    ] + [
+        (
+            UPDATE_COMMUNITY,
+            {
+                "input": {
+                    "communityId": encode_global_id("Community", community.id),
+                    "memberCount": 100 + i,
+                }
+            },
+        )
+        for i in range(3)
+    ]
+    staff_writes = [
+        (
+            SET_DEMAND,
+            {"input": {"kecamatanCode": "31.71.01", "sectorCode": "KULINER", "demand": 60 + i}},
+        )
+        for i in range(3)
+    ] + [
+        (
+            UPDATE_MENTOR,
+            {"input": {"mentorId": encode_global_id("Mentor", mentors[1].id), "name": "S"}},
+        ),
+        (
+            UPDATE_PREFERENCES,
+            {"input": {"preferences": [{"kind": "PLAN_REVISED", "mode": "DIGEST"}]}},
+        ),
+    ]
+    # when both send mixed writes to both processes at once
+    results = await asyncio.gather(
+        *(
+            writer(port, tokens.secrets[who], writes)
+            for port in two_servers
+            for who, writes in (("admin", admin_writes), ("staff", staff_writes))
+            for _ in range(2)
+        )
+    )
+    # then every write succeeded: no top-level error, no user error
+    bodies = [body for bodies in results for body in bodies]
+    assert len(bodies) > 40
+    failures = [
+        body
+        for body in bodies
+        if body.get("errors") or any(payload["errors"] for payload in body["data"].values())
+    ]
+    assert failures == []
