@@ -17,6 +17,7 @@ from hub.access.visibility import (
     can_see_plan,
     mentor_contact_visible,
     mentors_in_open_plans_of,
+    visible_account_ids,
     visible_plans,
     visible_trainings,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "require_home",
     "revoke_token",
     "update_viewer",
+    "visible_account_ids",
     "visible_plans",
     "visible_trainings",
 ]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, cast
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from hub.access.auth import Viewer
 from models.directory import Mentor
 from models.enums import OPEN_PLAN_STATUSES, PlanStatus, Role
-from models.plans import Allocation, Plan, PlanParty, Training, TrainingMentor
+from models.plans import Allocation, Plan, PlanEvent, PlanParty, Training, TrainingMentor
 
 PUBLIC_TRAINING_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.COMPLETED)
 
@@ -87,3 +88,28 @@ def account_contact_visible(
     if viewer.is_admin or viewer.account_id == account_id:
         return True
     return viewer.acts_for(centre_id=centre_id, community_id=community_id)
+
+
+async def visible_account_ids(viewer: Viewer, account_ids: Iterable[int]) -> set[int]:
+    """Which of `account_ids` the viewer may see as objects (DESIGN section 6): every account
+    for ADMIN; their own; and those that proposed, answered or acted in plans the viewer may
+    see. Never listed to anonymous clients or partner apps. At most three queries."""
+    wanted = set(account_ids)
+    if viewer.is_admin:
+        return wanted
+    seen = {viewer.account_id} & wanted if viewer.account_id is not None else set()
+    rest = wanted - seen
+    plans = party_filter(viewer)
+    if not rest or plans is None:
+        return seen
+    in_plans = Subquery(Plan.filter(plans).values("id"))
+    proposers = await Plan.filter(plans, proposed_by_id__in=rest).values_list(
+        "proposed_by_id", flat=True
+    )
+    responders = await PlanParty.filter(plan_id__in=in_plans, responded_by_id__in=rest).values_list(
+        "responded_by_id", flat=True
+    )
+    actors = await PlanEvent.filter(plan_id__in=in_plans, actor_id__in=rest).values_list(
+        "actor_id", flat=True
+    )
+    return seen | {int(cast(int, a)) for a in [*proposers, *responders, *actors]}
