@@ -10,7 +10,7 @@ from tortoise.queryset import QuerySet
 
 from hub.access.auth import Viewer
 from models.directory import Mentor
-from models.enums import OPEN_PLAN_STATUSES, PlanStatus, Role
+from models.enums import OPEN_PLAN_STATUSES, PartyStatus, PlanStatus, Role
 from models.plans import Allocation, Plan, PlanEvent, PlanParty, Training, TrainingMentor
 
 PUBLIC_TRAINING_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.COMPLETED)
@@ -54,25 +54,45 @@ def visible_trainings(viewer: Viewer) -> QuerySet[Training]:
 
 
 async def mentors_in_open_plans_of(viewer: Viewer) -> set[int]:
-    """Mentors allocated in, or teaching for, PROPOSED or ACTIVE plans the viewer is a party of:
-    their contact data is visible to the viewer."""
+    """Mentors of other parties whose contact data the viewer sees through plans the viewer is a
+    party of (DESIGN section 6): those allocated in or teaching for an ACTIVE plan, or a
+    PROPOSED plan in which the mentor's own party (their centre or community) has accepted. A
+    one-sided proposal naming someone else's mentors reveals nothing. Three queries."""
     condition = party_filter(viewer, prefix="plan__")
-    if condition is None:
-        return set()
-    open_plans = Q(plan__status__in=OPEN_PLAN_STATUSES)
-    allocated = await Allocation.filter(condition, open_plans).values_list("mentor_id", flat=True)
     training_condition = party_filter(viewer, prefix="training__plan__")
-    assert training_condition is not None
+    if condition is None or training_condition is None:
+        return set()
+    columns = ("mentor_id", "mentor__centre_id", "mentor__community_id")
+    allocated = await Allocation.filter(condition, plan__status__in=OPEN_PLAN_STATUSES).values_list(
+        "plan_id", "plan__status", *columns
+    )
     teaching = await TrainingMentor.filter(
         training_condition, training__plan__status__in=OPEN_PLAN_STATUSES
-    ).values_list("mentor_id", flat=True)
-    return {int(cast(int, m)) for m in [*allocated, *teaching]}
+    ).values_list("training__plan_id", "training__plan__status", *columns)
+    working = [
+        cast(tuple[int, str, int, int | None, int | None], row) for row in [*allocated, *teaching]
+    ]
+    proposed = {plan_id for plan_id, status, *_ in working if status == PlanStatus.PROPOSED}
+    accepted: set[tuple[int, int | None, int | None]] = set()
+    if proposed:
+        accepted = {
+            cast(tuple[int, int | None, int | None], row)
+            for row in await PlanParty.filter(
+                plan_id__in=proposed, status=PartyStatus.ACCEPTED
+            ).values_list("plan_id", "centre_id", "community_id")
+        }
+    visible: set[int] = set()
+    for plan_id, status, mentor_id, centre_id, community_id in working:
+        own_party = (plan_id, centre_id, None) if centre_id else (plan_id, None, community_id)
+        if status == PlanStatus.ACTIVE or own_party in accepted:
+            visible.add(int(mentor_id))
+    return visible
 
 
 def mentor_contact_visible(viewer: Viewer, mentor: Mentor, plan_mentor_ids: set[int]) -> bool:
     """UU PDP 27/2022: a mentor's email and phone go to ADMIN, to their own centre's STAFF or
-    community's COORDINATORs, to the parties of open plans they work in; once deactivated,
-    to ADMIN only."""
+    community's COORDINATORs, to the other parties of plans they work in once their own party
+    has accepted (`mentors_in_open_plans_of`); once deactivated, to ADMIN only."""
     if viewer.is_admin:
         return True
     if not mentor.active:
