@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, cast
 
@@ -133,3 +134,17 @@ async def visible_account_ids(viewer: Viewer, account_ids: Iterable[int]) -> set
         "actor_id", flat=True
     )
     return seen | {int(cast(int, a)) for a in [*proposers, *responders, *actors]}
+
+
+HIDDEN_ADDRESS = "[address hidden]"
+_ADDRESS = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
+
+
+def redact_addresses(text: str | None, address: str | None) -> str | None:
+    """`text` (a delivery error) without the address it may quote, nor any other: for viewers
+    from whom that address is hidden (DESIGN section 6)."""
+    if text is None:
+        return None
+    if address:
+        text = re.sub(re.escape(address), HIDDEN_ADDRESS, text, flags=re.IGNORECASE)
+    return _ADDRESS.sub(HIDDEN_ADDRESS, text)
