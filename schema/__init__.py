@@ -28,6 +28,7 @@ from schema.directory import preload as directory_preload
 from schema.directory.mutations import DirectoryMutations
 from schema.directory.queries import DirectoryQueries
 from schema.errors import PublicErrors
+from schema.hygiene import guard_arguments
 from schema.matching.queries import MatchingQueries
 from schema.nodes import NODE_TYPES, NodeQueries
 from schema.notifications.mutations import NotificationMutations
@@ -118,6 +119,9 @@ schema = HubSchema(
         PublicErrors,
     ],
 )
+
+
+guard_arguments(schema._schema)
 
 
 def sdl() -> str:
