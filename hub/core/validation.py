@@ -24,6 +24,7 @@ PHONE_REGION = "ID"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
+_UNWANTED_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def text_problem(value: str, *, max_length: int, multiline: bool) -> str | None:
@@ -42,9 +43,10 @@ def text_problem(value: str, *, max_length: int, multiline: bool) -> str | None:
 
 
 def single_line(value: str) -> str:
-    """`value` with line breaks, tabs and control characters turned into spaces: how rows
-    written before the rules are cleaned, and how names enter email headers."""
-    return _CONTROL.sub(" ", _LINE_BREAK.sub(" ", _SURROGATE.sub("", value)))
+    """`value` with each run of line breaks, tabs and control characters turned into one
+    space (lone surrogates dropped): how names and titles enter email headers, whatever rows
+    written before the input rules hold."""
+    return _UNWANTED_IN_LINE.sub(" ", _SURROGATE.sub("", value))
 
 
 class Problems:
