@@ -5,7 +5,8 @@ For each argument and input field of type `String` or `ID`, wherever it sits (in
 objects and lists), the checks run in the design's order: lone surrogates and control
 characters (NUL included) are refused everywhere; line breaks and tabs are allowed only in
 multi-line text; each field has a maximum length, written into its SDL description from the
-same table; an `ID` must be a canonical global id (`hub.core.ids`). A query argument that
+same table; an `ID` must be a canonical global id (`hub.core.ids`); a `Date` or `DateTime`
+must fall in the years 1900 to 2999. A query argument that
 fails gets a top-level error with `extensions.code = "INVALID"` and `extensions.field` (the
 argument path, `["filter", "search"]`); a mutation answers its payload with a `UserError`
 INVALID per failing value (its path inside `input`, `["trainings", "0", "title"]`) and a
@@ -13,6 +14,7 @@ null object. Nothing reaches a service or the database before these checks pass.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +35,10 @@ from hub.core import HubErrors, Invalid
 from hub.core.ids import MAX_ID_LENGTH, parse_global_id, quote_input
 from hub.core.validation import text_problem
 from schema.common import UserError, user_errors
+
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+"""Dates and times a caller may send: any plan's, with room on both sides."""
+CHECKED_SCALARS = ("String", "ID", "Date", "DateTime")
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,9 @@ def _walk(
         problem = _text_problem(value, _rule_of(name, type_, owner), type_.name == "ID")
         if problem is not None:
             yield path, problem
+    elif isinstance(value, dt.date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        # Far dates overflow when moved between time zones, and mean nothing to a plan.
+        yield path, f"must be a date in the years {FIRST_YEAR} to {LAST_YEAR}"
 
 
 def _text_problem(value: str, rule: TextRule, is_id: bool) -> str | None:
@@ -149,9 +158,10 @@ def _text_problem(value: str, rule: TextRule, is_id: bool) -> str | None:
 
 
 def _has_text(type_: Any, seen: set[str] | None = None) -> bool:
+    """Whether a value of `type_` holds anything checked here: texts, ids, dates."""
     named, _ = _named(type_)
     if isinstance(named, GraphQLScalarType):
-        return named.name in ("String", "ID")
+        return named.name in CHECKED_SCALARS
     if isinstance(named, GraphQLInputObjectType):
         seen = seen if seen is not None else set()
         if named.name in seen:

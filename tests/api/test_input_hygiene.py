@@ -151,3 +151,21 @@ async def test_a_nul_in_a_mentor_name_is_invalid_on_every_database(
         ("INVALID", ["skills", "0", "sectorCode"]),
     ]
     assert not await Mentor.filter(name__startswith="Mentor\x00").exists()
+
+
+async def test_dates_far_from_any_plan_are_invalid_not_internal(
+    gql: GraphQLClient, world: World
+) -> None:
+    values = proposal(world, startsOn="0001-01-01", allocations=[])
+    values["trainings"][0]["startsAt"] = "0001-01-01T00:00:00"
+    values["trainings"][0]["endsAt"] = "9999-12-31T23:59:00-12:00"
+
+    body = await gql(PROPOSE, {"input": values}, headers=world.headers("k1"))
+
+    payload = body["data"]["proposePlan"]
+    assert payload["plan"] is None
+    assert user_errors(payload) == [
+        ("INVALID", ["startsOn"]),
+        ("INVALID", ["trainings", "0", "startsAt"]),
+        ("INVALID", ["trainings", "0", "endsAt"]),
+    ]
