@@ -43,6 +43,35 @@ async def clean_single_line_fields(apps, schema_editor) -> None:
                 await model.filter(id=pk).using_db(client).update(**{field: cleaned})
 
 
+def _clean_snapshot(context: dict) -> bool:
+    """Clean the single-line values of an email's snapshot in place; whether any changed."""
+    changed = False
+    holders = [context.get("plan") or {}, *(context.get("trainings") or [])]
+    for holder, key in [(context, "actor")] + [
+        (h, k) for h in holders for k in ("title", "centre", "venue")
+    ]:
+        value = holder.get(key)
+        if isinstance(value, str) and _BAD.search(value):
+            holder[key] = " ".join(_BAD.sub(" ", value).split())
+            changed = True
+    return changed
+
+
+async def clean_unsent_emails(apps, schema_editor) -> None:
+    """Emails not sent yet whose snapshot held such values: the snapshot is cleaned and the
+    email rendered when written is dropped, so the worker renders it anew when it sends."""
+    client = schema_editor.client
+    notification = apps.get_model("models", "Notification")
+    message = apps.get_model("models", "NotificationMessage")
+    rows = await notification.filter(status="PENDING").using_db(client).values_list(
+        "id", "message_id", "context"
+    )
+    for pk, message_id, context in rows:
+        if isinstance(context, dict) and _clean_snapshot(context):
+            await notification.filter(id=pk).using_db(client).update(context=context)
+            await message.filter(message_id=message_id).using_db(client).delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0003_notification_message')]
 
@@ -50,4 +79,5 @@ class Migration(migrations.Migration):
 
     operations = [
         ops.RunPython(clean_single_line_fields, reverse_code=ops.RunPython.noop),
+        ops.RunPython(clean_unsent_emails, reverse_code=ops.RunPython.noop),
     ]
