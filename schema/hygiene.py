@@ -97,14 +97,11 @@ RULES: dict[str, TextRule] = {
 without a rule here makes the schema fail to build: each one is decided, none defaulted."""
 
 
-def _named(type_: Any) -> tuple[Any, int]:
-    """The named type under NonNull and List wrappers, and how many lists wrap it."""
-    lists = 0
+def _named(type_: Any) -> Any:
+    """The named type under NonNull and List wrappers."""
     while isinstance(type_, GraphQLNonNull | GraphQLList):
-        if isinstance(type_, GraphQLList):
-            lists += 1
         type_ = type_.of_type
-    return type_, lists
+    return type_
 
 
 def _rule_of(name: str, named: GraphQLScalarType, owner: str) -> TextRule:
@@ -153,13 +150,13 @@ def _walk(
 def _text_problem(value: str, rule: TextRule, is_id: bool) -> str | None:
     problem = text_problem(value, max_length=rule.max_length, multiline=rule.multiline)
     if problem is None and is_id and parse_global_id(value) is None:
-        return f"{quote_input(value)} is not a valid id"
+        return f"must be a global id as the hub writes it, not {quote_input(value)}"
     return problem
 
 
 def _has_text(type_: Any, seen: set[str] | None = None) -> bool:
     """Whether a value of `type_` holds anything checked here: texts, ids, dates."""
-    named, _ = _named(type_)
+    named = _named(type_)
     if isinstance(named, GraphQLScalarType):
         return named.name in CHECKED_SCALARS
     if isinstance(named, GraphQLInputObjectType):
@@ -173,7 +170,7 @@ def _has_text(type_: Any, seen: set[str] | None = None) -> bool:
 
 def _describe(type_: Any, name: str, owner: str, holder: Any, seen: set[str]) -> None:
     """Write each text field's rule into its description (the SDL is the API's manual)."""
-    named, _ = _named(type_)
+    named = _named(type_)
     if isinstance(named, GraphQLScalarType) and named.name in ("String", "ID"):
         rule = _rule_of(name, named, owner)
         text = rule.describe()
@@ -213,8 +210,8 @@ def _guard(field: GraphQLField, *, owner: str, mutation: bool) -> None:
             # A mutation's paths start inside its single `input`, as its other errors do.
             start = [] if mutation else [name]
             for path, problem in _walk(kwargs[name], argument.type, name, start, owner):
-                where = path[-1] if path else name
-                found.append(Invalid(f"{where} {problem}", field=path or [name]))
+                label = next((p for p in reversed(path) if not p.isdigit()), name)
+                found.append(Invalid(f"{label} {problem}", field=path or [name]))
         return found
 
     if mutation:
