@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    GraphQLError,
     GraphQLField,
     GraphQLInputObjectType,
     GraphQLInputType,
@@ -195,9 +196,10 @@ def _payload(field: GraphQLField, errors: list[UserError]) -> Any:
     return payload_type(**values, errors=errors)
 
 
-def _guard(field: GraphQLField, *, owner: str, mutation: bool) -> None:
-    resolve: Callable[..., Any] | None = field.resolve
-    assert resolve is not None, f"{owner} has a field with arguments and no resolver"
+def _guard(field: GraphQLField, *, owner: str, mutation: bool, attribute: str = "resolve") -> None:
+    """Put the checks in front of the field's `resolve` (or a subscription's `subscribe`)."""
+    resolve: Callable[..., Any] | None = getattr(field, attribute)
+    assert resolve is not None, f"{owner} has a field with arguments and no {attribute}"
     arguments = [(n, a) for n, a in field.args.items() if _has_text(a.type)]
     if not arguments:
         return
@@ -226,13 +228,19 @@ def _guard(field: GraphQLField, *, owner: str, mutation: bool) -> None:
 
         def guarded(source: Any, info: Any, **kwargs: Any) -> Any:
             found = problems(kwargs)
+            if found and attribute == "subscribe":
+                # A subscription's errors do not pass the operation's error extension.
+                raise GraphQLError(
+                    found[0].message,
+                    extensions={"code": found[0].code.value, "field": found[0].field},
+                )
             if found:
                 raise found[0]
             return resolve(source, info, **kwargs)
 
     # graphql-core awaits what the resolver returns, so one synchronous guard fits both kinds.
     guarded._is_default = getattr(resolve, "_is_default", False)  # type: ignore[attr-defined]
-    field.resolve = guarded
+    setattr(field, attribute, guarded)
 
 
 def guard_arguments(schema: GraphQLSchema) -> None:
@@ -246,4 +254,9 @@ def guard_arguments(schema: GraphQLSchema) -> None:
             for arg_name, argument in field.args.items():
                 _describe(argument.type, arg_name, f"{type_.name}.{name}", argument, set())
             if any(_has_text(a.type) for a in field.args.values()):
-                _guard(field, owner=f"{type_.name}.{name}", mutation=type_ is mutation_type)
+                _guard(
+                    field,
+                    owner=f"{type_.name}.{name}",
+                    mutation=type_ is mutation_type,
+                    attribute="subscribe" if type_ is schema.subscription_type else "resolve",
+                )

@@ -4,13 +4,17 @@ redacted addresses, CSV cells a spreadsheet would compute."""
 from __future__ import annotations
 
 import base64
+from collections.abc import AsyncGenerator
+from typing import Any
 
 import pytest
+import strawberry
 
 from hub.access import redact_addresses
 from hub.core.ids import encode_cursor, encode_global_id, parse_cursor, parse_global_id
 from hub.core.validation import single_line, text_problem
 from hub.directory.csvfile import protect, unprotect
+from schema.hygiene import guard_arguments
 
 
 def b64(text: str) -> str:
@@ -93,3 +97,39 @@ def test_csv_cells_that_compute_leave_protected_and_come_back_exact(
 ) -> None:
     assert protect(value) == written
     assert unprotect(written) == value
+
+
+@strawberry.type
+class _Query:
+    ping: int = 1
+
+
+@strawberry.type
+class _Subscription:
+    @strawberry.subscription
+    async def ticks(self, search: str) -> AsyncGenerator[str, None]:
+        yield search
+
+
+async def test_a_subscriptions_arguments_are_checked_like_a_querys() -> None:
+    small = strawberry.Schema(query=_Query, subscription=_Subscription)
+    guard_arguments(small._schema)
+    document = "subscription ($s: String!) { ticks(search: $s) }"
+
+    async def first_result(value: str) -> Any:
+        stream = await small.subscribe(document, variable_values={"s": value})
+        assert isinstance(stream, AsyncGenerator)
+        try:
+            return await anext(stream)
+        finally:
+            await stream.aclose()
+
+    assert (await first_result("kopi")).data == {"ticks": "kopi"}
+    refused = await first_result("kopi\x00")
+    assert refused.data is None
+    assert [(e.message, e.extensions) for e in refused.errors] == [
+        (
+            "search must not contain control characters",
+            {"code": "INVALID", "field": ["search"]},
+        )
+    ]
