@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
-from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -24,24 +22,22 @@ from strawberry.types import ExecutionContext
 from hub.core import Settings
 from schema.accounts.mutations import AccountMutations
 from schema.accounts.queries import AccountQueries
-from schema.accounts.types import Account
 from schema.admin.queries import AdminQueries
 from schema.audit.queries import AuditQueries
 from schema.directory import preload as directory_preload
 from schema.directory.mutations import DirectoryMutations
 from schema.directory.queries import DirectoryQueries
-from schema.directory.types import Centre, Community, Mentor
 from schema.errors import PublicErrors
+from schema.hygiene import guard_arguments
 from schema.matching.queries import MatchingQueries
+from schema.nodes import NODE_TYPES, NodeQueries
 from schema.notifications.mutations import NotificationMutations
 from schema.notifications.queries import NotificationQueries
 from schema.plans.mutations import PlanMutations
 from schema.plans.queries import PlanQueries
-from schema.plans.types import Plan, Training
 from schema.prefetch import resolve_attribute
 from schema.regions import preload as regions_preload
 from schema.regions.queries import RegionQueries
-from schema.regions.types import Kecamatan, Kota
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 PLANNED_LOADING = [directory_preload, regions_preload]
@@ -58,11 +54,9 @@ class Query(
     NotificationQueries,
     MatchingQueries,
     AuditQueries,
+    NodeQueries,
 ):
-    node: relay.Node | None = relay.node(description="Any object with an `id`, by that id.")
-    nodes: list[relay.Node | None] = relay.node(
-        description="Objects by their ids, in the same order; null for ids not found or hidden."
-    )
+    pass
 
 
 @strawberry.type(
@@ -79,8 +73,6 @@ class HubSchema(strawberry.Schema):
         # Expected errors are answers, not incidents; unexpected ones are logged by PublicErrors.
         return None
 
-
-NODE_TYPES: list[type[Any]] = [Kota, Kecamatan, Centre, Community, Mentor, Training, Plan, Account]
 
 _limits = Settings()
 """The limits in force; `configure` sets them from the settings of the app being built."""
@@ -110,8 +102,8 @@ def _limit_rules(
     return rules
 
 
-# Strawberry allows one schema with `relay.node()` per process: it is built once, and its
-# extensions (made anew for each operation) read the limits in force.
+# The schema is built once; its extensions (made anew for each operation) read the limits
+# in force.
 schema = HubSchema(
     query=Query,
     mutation=Mutation,
@@ -127,6 +119,9 @@ schema = HubSchema(
         PublicErrors,
     ],
 )
+
+
+guard_arguments(schema._schema)
 
 
 def sdl() -> str:

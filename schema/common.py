@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -13,6 +12,7 @@ from tortoise.queryset import QuerySet
 
 from hub.core import HubError, HubErrors, Invalid
 from hub.core.errors import ErrorCode as DomainErrorCode
+from hub.core.ids import encode_cursor, parse_cursor, quote_input
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -60,23 +60,13 @@ def user_errors(error: HubError | HubErrors) -> list[UserError]:
     return [UserError.of(e) for e in errors]
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.b64encode(f"cursor:{offset}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> int:
+def decode_cursor(cursor: str | None, *, field: str = "after") -> int:
     """The offset after which a page starts (-1 for the first page)."""
     if cursor is None:
         return -1
-    try:
-        kind, _, raw = base64.b64decode(cursor.encode(), validate=True).decode().partition(":")
-        if kind != "cursor":
-            raise ValueError
-        offset = int(raw)
-    except ValueError:
-        raise Invalid(f"{cursor!r} is not a cursor of this list", field=["after"]) from None
-    if offset < 0:
-        raise Invalid(f"{cursor!r} is not a cursor of this list", field=["after"])
+    offset = parse_cursor(cursor)
+    if offset is None:
+        raise Invalid(f"{quote_input(cursor)} is not a cursor of this list", field=[field])
     return offset
 
 

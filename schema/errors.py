@@ -17,7 +17,8 @@ UNEXPECTED_MESSAGE = "Unexpected error. It has been logged; quote the X-Request-
 
 
 def public_error(error: GraphQLError) -> GraphQLError:
-    """The error as a client sees it: a HubError's message with `extensions.code`; a parse,
+    """The error as a client sees it: a HubError's message with `extensions.code` (and
+    `extensions.field`, the argument path, when one is at fault); a parse,
     validation or limit error as it is; anything else masked."""
     original = error.original_error
     if original is None:
@@ -29,7 +30,11 @@ def public_error(error: GraphQLError) -> GraphQLError:
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": original.code.value},
+            extensions=(
+                {"code": original.code.value, "field": original.field}
+                if original.field
+                else {"code": original.code.value}
+            ),
         )
     if isinstance(original, GraphQLError):
         return original

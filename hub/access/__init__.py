@@ -17,6 +17,8 @@ from hub.access.visibility import (
     can_see_plan,
     mentor_contact_visible,
     mentors_in_open_plans_of,
+    redact_addresses,
+    visible_account_ids,
     visible_plans,
     visible_trainings,
 )
@@ -34,10 +36,12 @@ __all__ = [
     "export_person",
     "mentor_contact_visible",
     "mentors_in_open_plans_of",
+    "redact_addresses",
     "require_admin",
     "require_home",
     "revoke_token",
     "update_viewer",
+    "visible_account_ids",
     "visible_plans",
     "visible_trainings",
 ]

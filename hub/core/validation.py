@@ -6,6 +6,7 @@ that every failure of one input is reported at once and nothing is written while
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import phonenumbers
@@ -18,6 +19,34 @@ EMAIL_MAX_LENGTH = 254
 CAPACITY_MAX = 100
 PHONE_REGION = "ID"
 """Numbers written without a country code are Indonesian."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
+_UNWANTED_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def text_problem(value: str, *, max_length: int, multiline: bool) -> str | None:
+    """What is wrong with a text a caller sent, in DESIGN section 9's order, or None: lone
+    surrogates and control characters (NUL included) anywhere; line breaks and tabs outside
+    multi-line text (goals, notes, descriptions, reasons); more than `max_length` characters."""
+    if _SURROGATE.search(value):
+        return "must be valid Unicode text (it holds a lone surrogate)"
+    if _CONTROL.search(value):
+        return "must not contain control characters"
+    if not multiline and _LINE_BREAK.search(value):
+        return "must be a single line, without line breaks or tabs"
+    if len(value) > max_length:
+        return f"must be at most {max_length} characters"
+    return None
+
+
+def single_line(value: str) -> str:
+    """`value` with each run of line breaks, tabs and control characters turned into one
+    space (lone surrogates dropped): how names and titles enter email headers, whatever rows
+    written before the input rules hold."""
+    return _UNWANTED_IN_LINE.sub(" ", _SURROGATE.sub("", value))
 
 
 class Problems:
@@ -37,9 +66,12 @@ class Problems:
 
 
 def clean_name(value: str, *, field: Sequence[str], problems: Problems, what: str = "name") -> str:
-    """The name without surrounding spaces; it must not be empty or too long."""
+    """The name without surrounding spaces; it must not be empty or too long, nor hold control
+    characters (CSV files reach here without the API's checks)."""
     name = " ".join(value.split())
-    if not name:
+    if _CONTROL.search(name) or _SURROGATE.search(name):
+        problems.add(f"{what} must not contain control characters", field)
+    elif not name:
         problems.add(f"{what} must not be empty", field)
     elif len(name) > NAME_MAX_LENGTH:
         problems.add(f"{what} must be at most {NAME_MAX_LENGTH} characters", field)

@@ -8,6 +8,7 @@ moment it is written.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,8 @@ from models.directory import Mentor
 from models.enums import DeliveryMode, NotificationStatus, Role
 from models.notifications import Notification, NotificationMessage
 from models.plans import Allocation, Plan, PlanParty, Training, TrainingMentor
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "EventKind",
@@ -271,11 +274,12 @@ async def notify_plan_event(
         if r.email not in merged
     ]
     key = secret_key(settings)
-    messages = [
-        prepare_message(row, settings=settings, key=key, now=now)
+    prepared = [
+        _prepared(row, settings=settings, key=key, now=now)
         for row in rows
         if row.mode is DeliveryMode.IMMEDIATE
     ]
+    messages = [m for m in prepared if m is not None]
     if rows:
         await Notification.bulk_create(rows)
     if messages:
@@ -290,6 +294,21 @@ def prepare_message(
     worker only hands bytes to SMTP. Digest rows are rendered when their digest goes."""
     message = render.render([row], settings=settings, key=key, now=now)
     return NotificationMessage(message_id=row.message_id, body=message.data.decode("ascii"))
+
+
+def _prepared(
+    row: Notification, *, settings: Settings, key: bytes, now: datetime
+) -> NotificationMessage | None:
+    """`prepare_message`, except that an email that cannot be composed (a header the mail
+    policy refuses) fails its own row, visibly in `lastError`, instead of the change that
+    wrote it: the workflow goes on."""
+    try:
+        return prepare_message(row, settings=settings, key=key, now=now)
+    except Exception as error:
+        log.exception("notification %s cannot be rendered", row.message_id)
+        row.status = NotificationStatus.FAILED
+        row.last_error = f"cannot be rendered: {error}"
+        return None
 
 
 async def _coalesce(
@@ -327,7 +346,9 @@ async def _coalesce(
         recipient = by_address[row.recipient_email]
         row.locale, row.recipient_name = recipient.locale, recipient.name[:160]
         row.context = _merged(row.context, snapshot)
-        message = prepare_message(row, settings=settings, key=key, now=now)
+        message = _prepared(row, settings=settings, key=key, now=now)
+        if message is None:  # this address gets a row of its own, failed in the same way
+            continue
         updated = await Notification.filter(id=row.id, status=NotificationStatus.PENDING).update(
             context=row.context, locale=row.locale, recipient_name=row.recipient_name
         )

@@ -8,6 +8,7 @@ Rendering reads only the rows' snapshots: no database access."""
 from __future__ import annotations
 
 import email.policy
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from hub.core import Settings
+from hub.core.validation import single_line
 from hub.notify.calendar import training_invite
 from hub.notify.events import JAKARTA, EventKind, base_url
 from hub.notify.unsubscribe import make_token
@@ -49,7 +51,23 @@ class Addressed(Protocol):
 
 LOCALES = ("id", "en")
 
-MAIL_POLICY = email.policy.compat32.clone(linesep="\r\n", max_line_length=998)
+_FOLD = re.compile(r"\r?\n[ \t]")
+
+
+class HeaderSafePolicy(email.policy.Compat32):
+    """compat32 that refuses a line break in any header value, other than the folds it makes
+    itself (a break followed by a space or tab). compat32 lets `Reply-To : x` lines through,
+    and a name or title holding one would add headers to the email or end the header block
+    early; values are made single-line before they get here (`_header`), so this refusal is
+    the second line of defence (DESIGN section 9)."""
+
+    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
+        if isinstance(value, str) and any(c in _FOLD.sub("", value) for c in "\r\n"):
+            raise ValueError(f"the {name} header would hold a line break")
+        return super().header_store_parse(name, value)
+
+
+MAIL_POLICY = HeaderSafePolicy(linesep="\r\n", max_line_length=998)
 """CRLF line ends; headers folded only past RFC 5322's hard limit. The classic (compat32)
 MIME classes: the modern header registry costs milliseconds per message, which the delivery
 worker's throughput cannot afford."""
@@ -319,12 +337,14 @@ def render(rows: Sequence[Addressed], *, settings: Settings, key: bytes, now: da
     html = env.get_template(f"{locale}/{template}.html").render(values)
     subject = DIGEST_SUBJECT[locale].format(n=len(items)) if digest else items[0].subject
 
-    body = MIMEMultipart("alternative", _subparts=[_text(text, "plain"), _text(html, "html")])
+    body = MIMEMultipart(
+        "alternative", _subparts=[_text(text, "plain"), _text(html, "html")], policy=MAIL_POLICY
+    )
     invites = [] if digest else _invites(items[0], first, settings=settings, now=now)
     if len(invites) == 1:
         body.attach(invites[0][1])
     elif invites:
-        body = MIMEMultipart("mixed", _subparts=[body])
+        body = MIMEMultipart("mixed", _subparts=[body], policy=MAIL_POLICY)
         for training, part in invites:
             part.add_header(
                 "Content-Disposition", "attachment", filename=f"training-{training['id']}.ics"
@@ -332,8 +352,10 @@ def render(rows: Sequence[Addressed], *, settings: Settings, key: bytes, now: da
             body.attach(part)
 
     sender_name, sender = parseaddr(settings.mail_from)
-    body["From"] = formataddr((sender_name, sender), charset="utf-8")
-    body["To"] = formataddr((first.recipient_name, first.recipient_email), charset="utf-8")
+    body["From"] = formataddr((single_line(sender_name), sender), charset="utf-8")
+    body["To"] = formataddr(
+        (single_line(first.recipient_name), first.recipient_email), charset="utf-8"
+    )
     body["Subject"] = _header(f"[OK OCE] {subject}")
     body["Date"] = format_datetime(now)
     body["Message-ID"] = first.message_id
@@ -348,7 +370,9 @@ def render(rows: Sequence[Addressed], *, settings: Settings, key: bytes, now: da
 
 
 def _header(value: str) -> str:
-    """A header value, RFC 2047-encoded when it is not ASCII."""
+    """A header value on one line (rows written before the input rules may hold line breaks),
+    RFC 2047-encoded when it is not ASCII."""
+    value = single_line(value)
     return value if value.isascii() else Header(value, "utf-8").encode(maxlinelen=998)
 
 
@@ -380,7 +404,7 @@ def _invites(
                     method=method,
                     organiser=settings.mail_from,
                     attendee_email=row.recipient_email,
-                    attendee_name=row.recipient_name,
+                    attendee_name=single_line(row.recipient_name),
                     description=f"{item.headline}\n{item.plan_url}",
                     stamp=now,
                 ).decode(),

@@ -8,6 +8,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from hub.access import Viewer, visible_plans, visible_trainings
+from hub.plans.rules import as_utc
 from models.enums import PartyStatus, PlanStatus, Role, TrainingStatus
 from models.plans import Plan, PlanParty, Training
 
@@ -67,10 +68,11 @@ def training_query(
         query = query.filter(Q(organisers__community_id=community_id)).distinct()
     if statuses:
         query = query.filter(status__in=statuses)
+    # A time without a zone is Jakarta time, as everywhere in the API.
     if starts_after is not None:
-        query = query.filter(starts_at__gte=starts_after)
+        query = query.filter(starts_at__gte=as_utc(starts_after))
     if starts_before is not None:
-        query = query.filter(starts_at__lt=starts_before)
+        query = query.filter(starts_at__lt=as_utc(starts_before))
     if search and search.strip():
         query = query.filter(title__icontains=search.strip())
     return query.order_by("starts_at", "id")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
-from hub.access import account_contact_visible
+from hub.access import account_contact_visible, visible_account_ids
 from hub.core import Forbidden
 from models import accounts as m
 from schema.common import load_nodes
@@ -46,7 +46,10 @@ class Account(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Account | None]:
-        return await load_nodes(info.context.loaders.account_by_id, node_ids, cls.from_model)
+        """Accounts the viewer may see (DESIGN section 6); null for the others."""
+        accounts = await load_nodes(info.context.loaders.account_by_id, node_ids, cls.from_model)
+        visible = await visible_account_ids(info.context.viewer, [a.pk for a in accounts if a])
+        return [a if a and a.pk in visible else None for a in accounts]
 
     @strawberry.field(
         description=(

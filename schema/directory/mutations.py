@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from hub.core import HubError, HubErrors, Invalid, decode_global_id
+from hub.core import HubError, HubErrors, decode_global_id
 from hub.directory import communities, demand, mentors
 from schema.common import UserError, user_errors
 from schema.context import Info
@@ -18,17 +18,14 @@ if TYPE_CHECKING:
 
 SectorNeedRef = Annotated["SectorNeed", strawberry.lazy("schema.matching.types")]
 
-UNKNOWN_PK = 0
 """An id that does not decode names nothing: primary key 0, which no row has. The service then
 answers NOT_FOUND (or INVALID for a reference inside the input) in its usual order, after the
 role rules."""
 
 
 def _pk(value: strawberry.ID, type_name: str) -> int:
-    try:
-        return decode_global_id(value, type_name)
-    except Invalid:
-        return UNKNOWN_PK
+    """The key inside a global id; a malformed id is INVALID before anything is looked up."""
+    return decode_global_id(value, type_name, field=f"{type_name.lower()}Id")
 
 
 @strawberry.input(description="A mentor's capacity in one sector.")

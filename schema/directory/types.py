@@ -214,14 +214,16 @@ class Mentor(relay.Node):
         if not visible:
             raise Forbidden(
                 f"the contact data of mentor {self.name} is personal data, visible to admins, "
-                "to their own centre or community, and to the parties of open plans they work in"
+                "to their own centre or community, and to the parties of active plans they work "
+                "in (of proposed ones, once their own party has accepted)"
             )
 
     @strawberry.field(
         description=(
             "Personal data. Visible to admins; to staff or coordinators of the mentor's own "
-            "centre or community; to staff and coordinators of the parties of proposed or "
-            "active plans the mentor works in; for a deactivated mentor, to admins only. "
+            "centre or community; to staff and coordinators of the other parties of active "
+            "plans the mentor works in, and of proposed ones once the mentor's own centre or "
+            "community has accepted; for a deactivated mentor, to admins only. "
             "Elsewhere null, with a FORBIDDEN error."
         )
     )

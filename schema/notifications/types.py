@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from hub.access import can_see_plan
+from hub.access import can_see_plan, redact_addresses
 from hub.core import Forbidden
 from hub.notify import EventKind
 from models import notifications as m
@@ -59,9 +59,6 @@ class Notification:
     status: NotificationStatus = strawberry.field(description="Where the email stands.")
     mode: DeliveryMode = strawberry.field(description="Sent on its own or in a daily digest.")
     attempts: int = strawberry.field(description="How many times sending was tried.")
-    last_error: str | None = strawberry.field(
-        description="The last failure: the server's reply or the connection problem."
-    )
     message_id: str = strawberry.field(
         description="The email's Message-ID, fixed when the notification was written."
     )
@@ -82,7 +79,6 @@ class Notification:
             status=row.status,
             mode=row.mode,
             attempts=row.attempts,
-            last_error=row.last_error,
             message_id=row.message_id,
             recipient_name=row.recipient_name,
             locale=row.locale,
@@ -92,6 +88,11 @@ class Notification:
             row=row,
         )
 
+    def _address_visible(self, info: Info) -> bool:
+        viewer = info.context.viewer
+        mine = viewer.account_id is not None and viewer.account_id == self.row.account_id
+        return viewer.is_admin or mine
+
     @strawberry.field(
         description=(
             "Personal data: the recipient's address. Visible to admins and to the recipient "
@@ -99,11 +100,20 @@ class Notification:
         )
     )
     def recipient_email(self, info: Info) -> str | None:
-        viewer = info.context.viewer
-        mine = viewer.account_id is not None and viewer.account_id == self.row.account_id
-        if not (viewer.is_admin or mine):
+        if not self._address_visible(info):
             raise Forbidden(f"the email address of {self.recipient_name} is personal data")
         return self.row.recipient_email
+
+    @strawberry.field(
+        description=(
+            "The last failure: the server's reply or the connection problem. Where "
+            "`recipientEmail` is hidden, every address it quotes reads `[address hidden]`."
+        )
+    )
+    def last_error(self, info: Info) -> str | None:
+        if self._address_visible(info):
+            return self.row.last_error
+        return redact_addresses(self.row.last_error, self.row.recipient_email)
 
     @strawberry.field(description="The plan it is about, when the viewer may see that plan.")
     async def plan(self, info: Info) -> PlanRef | None:

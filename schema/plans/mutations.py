@@ -12,7 +12,7 @@ from hub.plans import service as plans
 from models.plans import Plan as PlanModel
 from schema.common import UserError, user_errors
 from schema.context import Info
-from schema.plans.types import Plan
+from schema.plans.types import Plan, plan_visible
 
 Decision = strawberry.enum(plans.Decision, description="A party's answer to a proposed plan.")
 
@@ -129,7 +129,8 @@ class PlanPayload:
     plan: Plan | None = strawberry.field(
         description=(
             "The plan after the change; when the change could not be made (a stale version, "
-            "the wrong status, invalid content), the plan as it is now."
+            "the wrong status, invalid content), the plan as it is now, if the viewer may see "
+            "it. Null when the input itself is malformed."
         )
     )
     errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.")
@@ -179,22 +180,36 @@ def _trainings(items: list[TrainingInput] | None) -> list[plans.TrainingSpec] | 
 
 
 async def _run(
-    change: Callable[[], Awaitable[object]],
+    info: Info,
+    change: Callable[[], Awaitable[PlanModel]],
     *,
     plan_id: strawberry.ID | None = None,
     training_id: strawberry.ID | None = None,
 ) -> PlanPayload:
-    """Make the change; on an expected failure answer with the errors and, unless the plan
-    is unknown or not the viewer's to change, the plan as it is now."""
+    """Make the change; on an expected failure answer with the errors and, when the viewer may
+    read the plan by query, the plan as it is now (DESIGN section 6: a failed change returns the
+    object only to viewers who may see it).
+
+    `change()` decodes the input before it returns the service's awaitable, so a malformed id
+    is INVALID with no plan before the database is asked anything."""
     try:
-        plan = await change()
+        pending = change()
+    except (HubError, HubErrors) as error:
+        return PlanPayload(plan=None, errors=user_errors(error))
+    try:
+        plan: PlanModel | None = await pending
     except (HubError, HubErrors) as error:
         codes = {e.code for e in (error.errors if isinstance(error, HubErrors) else [error])}
         current = None if codes & _NO_PLAN_CODES else await _current(plan_id, training_id)
-        return PlanPayload(
-            plan=Plan.from_model(current) if current else None, errors=user_errors(error)
-        )
-    return PlanPayload(plan=Plan.from_model(plan), errors=[])  # type: ignore[arg-type]
+        return PlanPayload(plan=await _shown(info, current), errors=user_errors(error))
+    return PlanPayload(plan=await _shown(info, plan), errors=[])
+
+
+async def _shown(info: Info, plan: PlanModel | None) -> Plan | None:
+    """The plan for the payload, if the viewer could read it with `node(id:)`."""
+    if plan is None or not await plan_visible(info, plan):
+        return None
+    return Plan.from_model(plan)
 
 
 async def _current(
@@ -220,6 +235,7 @@ class PlanMutations:
     )
     async def propose_plan(self, info: Info, input: ProposePlanInput) -> PlanPayload:
         return await _run(
+            info,
             lambda: plans.propose_plan(
                 viewer=info.context.viewer,
                 kecamatan_code=input.kecamatan_code.strip(),
@@ -233,7 +249,7 @@ class PlanMutations:
                 ends_on=input.ends_on,
                 allocations=_allocations(input.allocations) or [],
                 trainings=_trainings(input.trainings) or [],
-            )
+            ),
         )
 
     @strawberry.mutation(
@@ -244,6 +260,7 @@ class PlanMutations:
     )
     async def respond_to_plan(self, info: Info, input: RespondToPlanInput) -> PlanPayload:
         return await _run(
+            info,
             lambda: plans.respond_to_plan(
                 viewer=info.context.viewer,
                 plan_id=decode_global_id(input.plan_id, "Plan", field="planId"),
@@ -267,6 +284,7 @@ class PlanMutations:
     )
     async def revise_plan(self, info: Info, input: RevisePlanInput) -> PlanPayload:
         return await _run(
+            info,
             lambda: plans.revise_plan(
                 viewer=info.context.viewer,
                 plan_id=decode_global_id(input.plan_id, "Plan", field="planId"),
@@ -286,6 +304,7 @@ class PlanMutations:
     )
     async def cancel_plan(self, info: Info, input: CancelPlanInput) -> PlanPayload:
         return await _run(
+            info,
             lambda: plans.cancel_plan(
                 viewer=info.context.viewer,
                 plan_id=decode_global_id(input.plan_id, "Plan", field="planId"),
@@ -303,6 +322,7 @@ class PlanMutations:
     )
     async def complete_plan(self, info: Info, input: CompletePlanInput) -> PlanPayload:
         return await _run(
+            info,
             lambda: plans.complete_plan(
                 viewer=info.context.viewer,
                 plan_id=decode_global_id(input.plan_id, "Plan", field="planId"),
@@ -316,6 +336,7 @@ class PlanMutations:
     )
     async def reschedule_training(self, info: Info, input: RescheduleTrainingInput) -> PlanPayload:
         return await _run(
+            info,
             lambda: plans.reschedule_training(
                 viewer=info.context.viewer,
                 training_id=decode_global_id(input.training_id, "Training", field="trainingId"),
@@ -330,6 +351,7 @@ class PlanMutations:
     @strawberry.mutation(description="Cancel one scheduled training of an active plan.")
     async def cancel_training(self, info: Info, input: CancelTrainingInput) -> PlanPayload:
         return await _run(
+            info,
             lambda: plans.cancel_training(
                 viewer=info.context.viewer,
                 training_id=decode_global_id(input.training_id, "Training", field="trainingId"),
@@ -344,6 +366,7 @@ class PlanMutations:
     )
     async def complete_training(self, info: Info, input: CompleteTrainingInput) -> PlanPayload:
         return await _run(
+            info,
             lambda: plans.complete_training(
                 viewer=info.context.viewer,
                 training_id=decode_global_id(input.training_id, "Training", field="trainingId"),

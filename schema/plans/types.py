@@ -24,7 +24,7 @@ async def _centre(info: Info, centre_id: int) -> Centre:
     return Centre.from_model(row)
 
 
-async def _plan_visible(info: Info, plan: m.Plan) -> bool:
+async def plan_visible(info: Info, plan: m.Plan) -> bool:
     parties = await info.context.loaders.parties_by_plan_id.load(plan.id)
     return can_see_plan(info.context.viewer, plan, parties)
 
@@ -72,7 +72,7 @@ class Training(relay.Node):
     async def _visible(self, info: Info) -> bool:
         plan = await info.context.loaders.plan_by_id.load(self.row.plan_id)
         assert plan is not None
-        return plan.status in PUBLIC_TRAINING_PLAN_STATUSES or await _plan_visible(info, plan)
+        return plan.status in PUBLIC_TRAINING_PLAN_STATUSES or await plan_visible(info, plan)
 
     @strawberry.field(description="The sector it teaches.")
     async def sector(self, info: Info) -> Sector:
@@ -97,7 +97,7 @@ class Training(relay.Node):
     @strawberry.field(description="The plan it belongs to, when the viewer may see that plan.")
     async def plan(self, info: Info) -> Plan | None:
         row = await info.context.loaders.plan_by_id.load(self.row.plan_id)
-        return Plan.from_model(row) if row and await _plan_visible(info, row) else None
+        return Plan.from_model(row) if row and await plan_visible(info, row) else None
 
 
 @strawberry.type(description="One side of a plan: its centre or one of its communities.")
@@ -193,7 +193,7 @@ class Plan(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Plan | None]:
         plans = await load_nodes(info.context.loaders.plan_by_id, node_ids, cls.from_model)
-        return [p if p and await _plan_visible(info, p.row) else None for p in plans]
+        return [p if p and await plan_visible(info, p.row) else None for p in plans]
 
     @strawberry.field(description="The centre whose kecamatan the plan serves.")
     async def centre(self, info: Info) -> Centre:

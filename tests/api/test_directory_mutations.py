@@ -353,14 +353,14 @@ async def test_deactivating_twice_changes_nothing_the_second_time(
     assert await audit_count() == entries
 
 
-async def test_errors_come_in_order_not_found_forbidden_then_invalid(
+async def test_errors_come_in_order_malformed_id_not_found_forbidden_then_invalid(
     gql: GraphQLClient, world: Directory
 ) -> None:
     mentor = await new_mentor(world, "centre")
     bad_input = {"name": "", "skills": [{"sectorCode": "NOPE", "capacity": 500}]}
     cases = [
         (None, {"mentorId": encode_global_id("Mentor", 999999), **bad_input}, "NOT_FOUND"),
-        ("admin", {"mentorId": "bukan-id", **bad_input}, "NOT_FOUND"),
+        ("admin", {"mentorId": "bukan-id", **bad_input}, "INVALID"),
         (None, {"mentorId": mentor_id(mentor), **bad_input}, "FORBIDDEN"),
         ("coordinator", {"mentorId": mentor_id(mentor), **bad_input}, "FORBIDDEN"),
         ("staff", {"mentorId": mentor_id(mentor), **bad_input}, "INVALID"),

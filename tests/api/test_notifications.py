@@ -582,3 +582,32 @@ async def test_the_readmes_notification_operations_work_as_written(
     assert payload["errors"] == []
     modes = {p["kind"]: p["mode"] for p in payload["preferences"]}
     assert (modes["PLAN_REVISED"], modes["TRAINING_CHANGED"]) == ("DIGEST", "OFF")
+
+
+async def test_a_delivery_error_quoting_an_address_is_redacted_where_the_address_is_hidden(
+    gql: GraphQLClient, world: World
+) -> None:
+    plan = await propose(gql, world)
+    refused = address(world, "k2")
+    await Notification.filter(recipient_email=refused).update(
+        status=NotificationStatus.FAILED,
+        attempts=1,
+        last_error=f"recipient refused: 550 5.1.1 <{refused.upper()}>: no such user (cc x@y.test)",
+    )
+    query = """query ($id: ID!) { node(id: $id) { ... on Plan { notifications { edges { node {
+                 status lastError } } } } } }"""
+
+    def failed(body: dict[str, Any]) -> list[str]:
+        edges = body["data"]["node"]["notifications"]["edges"]
+        return [e["node"]["lastError"] for e in edges if e["node"]["status"] == "FAILED"]
+
+    staff = await gql(query, {"id": plan["id"]}, headers=world.headers("staff"))
+    assert failed(staff) == [
+        "recipient refused: 550 5.1.1 <[address hidden]>: no such user (cc [address hidden])"
+    ]
+    admin = await gql(query, {"id": plan["id"]}, headers=world.headers("admin"))
+    assert failed(admin) == [
+        f"recipient refused: 550 5.1.1 <{refused.upper()}>: no such user (cc x@y.test)"
+    ]
+    recipient = await gql(query, {"id": plan["id"]}, headers=world.headers("k2"))
+    assert failed(recipient) == failed(admin)

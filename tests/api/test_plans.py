@@ -744,3 +744,30 @@ async def test_trainings_become_public_when_the_plan_is_active(
 
     public = (await gql(TRAININGS, search))["data"]["trainings"]["edges"]
     assert [e["node"] for e in public] == [{"title": "Terbuka untuk umum", "status": "SCHEDULED"}]
+
+
+async def test_a_training_filter_time_without_a_zone_is_jakarta_time(
+    gql: GraphQLClient, world: World
+) -> None:
+    await propose(gql, world)  # its training starts at 09:00 WIB in ten days
+    query = """query ($filter: TrainingFilter) { trainings(filter: $filter, first: 100) {
+                 edges { node { title } } } }"""
+    ten_days = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=10)).isoformat()
+
+    def titles(body: dict[str, Any]) -> list[str]:
+        assert "errors" not in body, body
+        return [e["node"]["title"] for e in body["data"]["trainings"]["edges"]]
+
+    before = await gql(
+        query,
+        {"filter": {"startsAfter": f"{ten_days}T08:30:00", "communityId": world.community["K1"]}},
+        headers=world.headers("k1"),
+    )
+    after = await gql(
+        query,
+        {"filter": {"startsAfter": f"{ten_days}T09:30:00", "communityId": world.community["K1"]}},
+        headers=world.headers("k1"),
+    )
+
+    assert titles(before) == ["Foto produk kuliner"]
+    assert titles(after) == []

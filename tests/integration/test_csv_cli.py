@@ -88,3 +88,50 @@ def test_a_failed_import_exits_non_zero_names_each_bad_line_and_writes_nothing(
     assert "line 2: would be created mentor Rina" in dry_ok
     assert "(dry run: nothing written)" in dry_ok
     assert hub(demo, "export", "mentors").stdout == before
+
+
+def test_formula_like_cells_leave_with_an_apostrophe_and_come_back_as_they_were(
+    tmp_path: Path,
+) -> None:
+    # given a hub whose directory holds values a spreadsheet would compute
+    source = _env(tmp_path / "source")
+    hub(source, "migrate")
+    communities = tmp_path / "in-communities.csv"
+    communities.write_text(
+        "name,kind,description,sectors,areas,audiences,member_count\n"
+        '"=HYPERLINK(""http://evil.example"",""klik"")",SECTOR,@SUM(1+1),KULINER,,,\n'
+        "''=Komunitas Kutip,SECTOR,,KULINER,,,\n",  # a name that starts with an apostrophe
+        "utf-8",
+    )
+    mentors = tmp_path / "in-mentors.csv"
+    mentors.write_text(
+        "name,email,phone,kecamatan_code,community,skills\n"
+        "-Rina,rina.formula@example.org,0812-3456-7890,31.71.01,,KULINER:3\n"
+        '+Budi,,+62 812 3456 7891,,"=HYPERLINK(""http://evil.example"",""klik"")",KULINER:2\n',
+        "utf-8",
+    )
+    hub(source, "import", "communities", str(communities))
+    hub(source, "import", "mentors", str(mentors))
+
+    # when it exports
+    exported = {kind: hub(source, "export", kind).stdout for kind in ["communities", "mentors"]}
+
+    # then no cell starts a formula
+    assert sorted(exported["communities"].splitlines()[1:]) == [
+        '"\'=HYPERLINK(""http://evil.example"",""klik"")",SECTOR,\'@SUM(1+1),KULINER,,,',
+        "''=Komunitas Kutip,SECTOR,,KULINER,,,",
+    ]
+    assert sorted(exported["mentors"].splitlines()[1:]) == [
+        '\'+Budi,,\'+6281234567891,,"\'=HYPERLINK(""http://evil.example"",""klik"")",KULINER:2',
+        "'-Rina,rina.formula@example.org,'+6281234567890,31.71.01,,KULINER:3",
+    ]
+
+    # and importing the export into an empty hub reproduces the same data
+    copy = _env(tmp_path / "copy")
+    hub(copy, "migrate")
+    for kind, text in exported.items():
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text, "utf-8")
+        hub(copy, "import", kind, str(path))
+    for kind, text in exported.items():
+        assert hub(copy, "export", kind).stdout == text, kind
