@@ -5,9 +5,11 @@ example.org and phone numbers in the 0812-0000-xxxx range, which no operator ass
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
@@ -634,14 +636,122 @@ async def _load_plans(
 
 
 DEMO_TOKEN_NAME = "demo (printed by hub serve)"
+DEMO_TOKENS_FILE = "demo-tokens.txt"
+DEMO_TOKEN_DAYS = 30
+RENEW_BEFORE = timedelta(days=1)
+"""Tokens that expire within a day are renewed at the next start, so a header pasted into
+GraphiQL does not stop working in the middle of a session."""
 
 
-async def issue_demo_tokens() -> list[tuple[Account, str]]:
-    """A fresh token per demo account, revoking the ones printed at an earlier start."""
+@dataclass(frozen=True)
+class DemoToken:
+    """One line of `demo-tokens.txt`."""
+
+    role: str
+    email: str
+    secret: str
+    expires_on: date
+
+    def line(self) -> str:
+        return f"{self.role:<12} {self.email:<34} {self.secret} {self.expires_on.isoformat()}"
+
+
+@dataclass(frozen=True)
+class DemoTokens:
+    """The demo tokens and, when they were (re)issued at this call, why."""
+
+    tokens: list[DemoToken]
+    path: Path
+    renewed: str | None = None
+
+
+def demo_tokens_path(data_dir: Path) -> Path:
+    return data_dir / DEMO_TOKENS_FILE
+
+
+async def demo_tokens(data_dir: Path) -> DemoTokens:
+    """The demo's tokens, kept in `<data folder>/demo-tokens.txt` (mode 0600) so that every
+    start of `hub serve` prints the same ones (DESIGN section 8).
+
+    The file is written once, with the demo. It is written anew (earlier demo tokens revoked)
+    only when it is missing or unreadable, or when one of its tokens no longer opens the demo
+    account it names in this database: expired or expiring within a day, revoked, or made for
+    another database (a restore, a changed `HUB_DATABASE_URL`). No demo accounts, no tokens."""
+    path = demo_tokens_path(data_dir)
+    kept = _read_tokens(path)
+    problem = "no token file" if kept is None else await _why_not_valid(kept)
+    if problem is None and kept is not None:
+        return DemoTokens(tokens=kept, path=path)
+    issued = await _issue_demo_tokens()
+    if issued:
+        _write_tokens(path, issued)
+    return DemoTokens(tokens=issued, path=path, renewed=problem if issued else None)
+
+
+def _read_tokens(path: Path) -> list[DemoToken] | None:
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    tokens = []
+    for raw in text.splitlines():
+        parts = raw.split()
+        if not parts or raw.startswith("#"):
+            continue
+        if len(parts) != 4:
+            return None
+        role, email, secret, expires = parts
+        try:
+            tokens.append(DemoToken(role, email, secret, date.fromisoformat(expires)))
+        except ValueError:
+            return None
+    return tokens or None
+
+
+async def _why_not_valid(tokens: list[DemoToken]) -> str | None:
+    from hub.access.auth import hash_secret
+    from models.accounts import ApiToken
+
+    stored = {
+        t.secret_hash: t
+        for t in await ApiToken.filter(
+            secret_hash__in=[hash_secret(t.secret) for t in tokens]
+        ).select_related("account")
+    }
+    soon = datetime.now(UTC) + RENEW_BEFORE
+    for token in tokens:
+        found = stored.get(hash_secret(token.secret))
+        if found is None or found.account.email != token.email:
+            return f"the {token.role} token is not one of this database's"
+        if found.revoked_at is not None:
+            return f"the {token.role} token was revoked"
+        if found.expires_at is not None and found.expires_at <= soon:
+            return f"the {token.role} token expires on {found.expires_at.date().isoformat()}"
+    return None
+
+
+def _write_tokens(path: Path, tokens: list[DemoToken]) -> None:
+    """Written beside the target with mode 0600 from the start, then renamed over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(
+            "# The demo's tokens, printed by every start of `hub serve`; each is valid "
+            f"{DEMO_TOKEN_DAYS} days.\n# role, account, token, last day. "
+            "Delete this file to have new ones issued.\n"
+        )
+        handle.writelines(token.line() + "\n" for token in tokens)
+    os.replace(partial, path)
+
+
+async def _issue_demo_tokens() -> list[DemoToken]:
+    """A fresh token per demo account, revoking every earlier demo token."""
     from hub.access import create_token, revoke_token
     from models.accounts import ApiToken
 
-    issued: list[tuple[Account, str]] = []
+    issued: list[DemoToken] = []
     for email, _name, role, centre_code, _community in DEMO_ACCOUNTS:
         account = await Account.get_or_none(email=email)
         if account is None:
@@ -656,7 +766,9 @@ async def issue_demo_tokens() -> list[tuple[Account, str]]:
             centre_code=centre_code,
             community_id=account.community_id,
             name=DEMO_TOKEN_NAME,
-            expires_days=30,
+            expires_days=DEMO_TOKEN_DAYS,
         )
-        issued.append((account, token.secret))
+        expires = token.token.expires_at
+        assert expires is not None
+        issued.append(DemoToken(role.value, email, token.secret, expires.date()))
     return issued
