@@ -121,9 +121,9 @@ COMMUNITIES: list[DemoCommunity] = [
         "Komunitas Kuliner Nusantara",
         CommunityKind.SECTOR,
         ("KULINER",),
-        (),
+        ("31.71.01",),  # Gambir: the README's walkthrough
         ("umum",),
-        "Pelaku usaha makanan dan minuman rumahan.",
+        "Pelaku usaha makanan dan minuman rumahan di Gambir.",
     ),
     DemoCommunity(
         "Asosiasi Pedagang Kaki Lima Jakarta",
@@ -560,7 +560,9 @@ async def _load_plans(
     sectors: dict[str, Sector],
     accounts: dict[Role, Account],
 ) -> None:
-    """Three active plans with upcoming trainings, and one proposal waiting for Gambir."""
+    """Three active plans with upcoming trainings, and one proposal of the Gambir centre
+    waiting for a community's answer (not for Gambir's staff: the README's walkthrough has
+    them find only the plan its coordinator proposes)."""
     by_code = {c.kecamatan.code: c for c in centres}
     specs = [
         ("31.71.04", "Sentra Kuliner Senen", "Pendampingan kuliner Senen", "KULINER", 8, True),
@@ -573,7 +575,7 @@ async def _load_plans(
             True,
         ),
         ("31.74.01", "Komunitas Kopi Jakarta", "Kedai kopi Tebet", "KULINER", 6, True),
-        ("31.71.01", "Komunitas Kuliner Nusantara", "Kuliner Gambir bersama", "KULINER", 6, False),
+        ("31.71.01", "Komunitas Gambir Kreatif", "Kuliner Gambir bersama", "KULINER", 6, False),
     ]
     for week, (code, community_name, title, sector_code, mentees, active) in enumerate(specs):
         centre = by_code[code]
@@ -588,7 +590,7 @@ async def _load_plans(
             continue
         mentor = skill.mentor
         mentees = min(mentees, skill.capacity)
-        proposer = accounts[Role.COORDINATOR] if not active else accounts[Role.ADMIN]
+        proposer = accounts[Role.STAFF] if not active else accounts[Role.ADMIN]
         plan = await Plan.create(
             title=title,
             goals=f"Mendampingi {mentees} pelaku usaha {sectors[sector_code].name.lower()}.",
@@ -599,18 +601,17 @@ async def _load_plans(
             centre=centre,
             proposed_by=proposer,
         )
-        answered = datetime.now(UTC) if active else None
         await PlanParty.create(
             plan=plan,
             centre=centre,
-            status=PartyStatus.ACCEPTED if active else PartyStatus.PENDING,
-            responded_at=answered,
+            status=PartyStatus.ACCEPTED,
+            responded_at=datetime.now(UTC),
         )
         await PlanParty.create(
             plan=plan,
             community=community,
-            status=PartyStatus.ACCEPTED,
-            responded_at=datetime.now(UTC),
+            status=PartyStatus.ACCEPTED if active else PartyStatus.PENDING,
+            responded_at=datetime.now(UTC) if active else None,
         )
         await Allocation.create(
             plan=plan, mentor=mentor, sector=sectors[sector_code], mentees=mentees
