@@ -244,6 +244,33 @@ def _seed_synthetic(args: argparse.Namespace, settings: Settings) -> int:
 
 
 @contextmanager
+def _counter(*, unit: str, description: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on standard error when it is a terminal, nothing otherwise: the
+    callback is told (done, total); the bar appears with the first call."""
+    from tqdm import tqdm
+
+    bar: tqdm[Any] | None = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(
+                total=total,
+                unit=unit,
+                desc=description,
+                disable=not sys.stderr.isatty(),
+                leave=False,
+            )
+        bar.update(done - bar.n)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+@contextmanager
 def _progress(total: int, *, unit: str) -> Iterator[Callable[[str], None]]:
     """A progress bar on standard error when it is a terminal (tqdm), nothing otherwise: the
     callback is called with the name of each step as it begins."""
@@ -344,7 +371,11 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as error:
         _say(f"cannot read {args.file}: {error.strerror}")
         return 2
-    report = _run(settings, lambda: import_csv(args.kind, data, dry_run=args.dry_run))
+    with _counter(unit="row", description="writing") as progress:
+        report = _run(
+            settings,
+            lambda: import_csv(args.kind, data, dry_run=args.dry_run, progress=progress),
+        )
     if report.problems:
         print(f"hub: {args.file}: nothing imported; fix these lines:", file=sys.stderr)
         for problem in report.problems:

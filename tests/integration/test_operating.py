@@ -188,6 +188,41 @@ def test_synthetic_seed_shows_no_progress_bar_when_not_on_a_terminal(
     assert "step" not in result.stderr
 
 
+def _on_a_terminal(env: dict[str, str], *args: str) -> str:
+    """What `hub` writes when its standard output and error are a terminal (100 columns)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    process = subprocess.Popen([*HUB, *args], env=env, stdout=terminal, stderr=terminal)
+    os.close(terminal)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(controller)
+    assert process.wait(timeout=120) == 0, output
+    return output.decode("utf-8", errors="replace")
+
+
+def test_synthetic_seed_shows_its_progress_on_a_terminal(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env, "HUB_DATABASE_URL": f"sqlite://{tmp_path / 'national.sqlite3'}"}
+    output = _on_a_terminal(env, "seed", "--synthetic", "national", "--scale", "0.05")
+    frames = output.split("\r")
+    assert any(f.startswith("communities:") and "/6 [" in f for f in frames), frames
+    assert "synthetic national dataset loaded" in output
+
+
 # --- A running hub -----------------------------------------------------------------------------
 
 
@@ -261,9 +296,10 @@ def _get(served: Served, query: str, **headers: str) -> tuple[int, str, dict[str
         with urllib.request.urlopen(request, timeout=20) as response:
             return response.status, response.headers["ETag"], json.loads(response.read())
     except urllib.error.HTTPError as error:
-        if error.code == 304:
-            return 304, error.headers["ETag"], None
-        raise
+        with error:
+            if error.code == 304:
+                return 304, error.headers["ETag"], None
+            raise
 
 
 def _demo_tokens(output: str) -> dict[str, str]:
@@ -298,6 +334,7 @@ def test_demo_tokens_stay_the_same_across_starts(env: dict[str, str], tmp_path: 
         assert "new demo tokens written to" in third.log.read_text()
         with pytest.raises(urllib.error.HTTPError) as refused:
             _post(third, "{ viewer { role } }", Authorization=f"Bearer {tokens['STAFF']}")
+        refused.value.close()
         assert refused.value.code == 401
 
 
