@@ -673,7 +673,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hub: {error}", file=sys.stderr)
         return 2
     from hub.core.backup import BackupError
-    from hub.core.database import DatabaseMissing
+    from hub.core.database import DatabaseMissing, DatabaseUnreachable
     from hub.web import configure_logging, log_format
 
     try:
@@ -687,7 +687,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HubError as error:
         _say(error.message)
         return 1
-    except (DatabaseMissing, BackupError) as error:
+    except (DatabaseMissing, DatabaseUnreachable, BackupError) as error:
         _say(str(error))
         return 1
 

@@ -54,13 +54,22 @@ class DatabaseMissing(RuntimeError):
 
     def __init__(self, database_url: str) -> None:
         label = database_label(database_url)
-        how = (
-            "run `hub migrate` (or `hub serve`) to create it, or set HUB_DATA_DIR or "
-            "HUB_DATABASE_URL to the hub's database"
-            if database_url.startswith("sqlite://")
-            else "create it (`createdb`) and run `hub migrate`, or fix HUB_DATABASE_URL"
+        where = (
+            "HUB_DATA_DIR or HUB_DATABASE_URL"
+            if database_url.startswith("sqlite")
+            else ("HUB_DATABASE_URL")
         )
-        super().__init__(f"no database at {label}: {how}")
+        super().__init__(
+            f"no database at {label}: run `hub migrate` (or `hub serve`) to create it, or "
+            f"set {where} to the hub's database"
+        )
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The PostgreSQL server of the database cannot be reached or refuses the connection."""
+
+    def __init__(self, database_url: str, reason: str) -> None:
+        super().__init__(f"cannot connect to {database_label(database_url)}: {reason}")
 
 
 def sqlite_path(database_url: str) -> Path | None:
@@ -102,6 +111,8 @@ async def database_exists(database_url: str) -> bool:
         connection = await asyncpg.connect(postgres_dsn(database_url), timeout=10)
     except asyncpg.InvalidCatalogNameError:
         return False
+    except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+        raise DatabaseUnreachable(database_url, str(error) or type(error).__name__) from None
     await connection.close()
     return True
 
