@@ -311,9 +311,18 @@ def _demo_tokens(output: str) -> dict[str, str]:
 
 
 def test_demo_tokens_stay_the_same_across_starts(env: dict[str, str], tmp_path: Path) -> None:
-    # given a first start that writes the demo and its tokens
-    with serving(env, tmp_path / "first.log") as first:
-        pass
+    # given a first start that writes the demo and its tokens, with the delivery worker and
+    # its local mail sink
+    with serving({**env, "HUB_WORKER": "on"}, tmp_path / "first.log") as first:
+        deadline = time.monotonic() + 20
+        while "delivery worker started" not in first.log.read_text():
+            assert time.monotonic() < deadline, first.log.read_text()
+            time.sleep(0.2)
+    # the sink says where mail goes, and nothing of its SMTP conversations or self-check
+    log = first.log.read_text()
+    assert "local mail sink on 127.0.0.1:" in log
+    assert "mail.log" not in log
+    assert "Connection lost" not in log
     tokens = _demo_tokens(first.log.read_text())
     assert set(tokens) == {"ADMIN", "STAFF", "COORDINATOR", "PARTNER"}
     path = Path(env["HUB_DATA_DIR"]) / "demo-tokens.txt"
