@@ -169,6 +169,8 @@ def _without_password(database_url: str) -> str:
 
 
 def _pg_dump(database_url: str, target: Path) -> None:
+    target.touch(mode=0o600)  # personal data: readable by its owner only, as the SQLite copy
+    target.chmod(0o600)
     command = [
         _tool("pg_dump"),
         "--format=custom",

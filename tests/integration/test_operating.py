@@ -423,6 +423,7 @@ def test_serve_back_up_change_restore_and_read_the_restored_data(
         # a backup while serving, then a change
         assert _get(served, COUNT)[2] == {"data": {"communities": {"totalCount": 0}}}
         hub(env, "backup", str(backup))
+        assert stat.S_IMODE(backup.stat().st_mode) == 0o600  # it holds personal data
         _create(served, admin, "Komunitas Pulihkan Satu")
         status, etag_after_change, body = _get(served, COUNT)
         assert body == {"data": {"communities": {"totalCount": 1}}}
