@@ -17,9 +17,12 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hub.core import HubError, Settings, SettingsError
+
+if TYPE_CHECKING:
+    from hub.seed import DemoTokens
 
 STDIO = "-"
 """The FILE argument meaning standard input (import) or standard output (export)."""
@@ -45,7 +48,7 @@ def _run(settings: Settings, work: Callable[[], Awaitable[Any]], *, create: bool
     return asyncio.run(main())
 
 
-async def _prepare(settings: Settings, *, demo: bool) -> Any:
+async def _prepare(settings: Settings, *, demo: bool) -> DemoTokens | None:
     """Reference data into an empty database; with `demo`, the demo and its tokens."""
     from hub.core import setup_lock
     from hub.seed import demo_tokens, load_demo, load_reference_data
@@ -134,7 +137,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_demo_tokens(tokens: Any) -> None:
+def _print_demo_tokens(tokens: DemoTokens) -> None:
     if tokens.renewed:
         _say(f"new demo tokens written to {tokens.path} ({tokens.renewed})")
     last_day = min(t.expires_on for t in tokens.tokens)
@@ -207,7 +210,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     from hub.core import setup_lock
     from hub.seed import demo_tokens, load_demo, load_reference_data
 
-    async def seed() -> tuple[bool, Any]:
+    async def seed() -> tuple[bool, DemoTokens]:
         async with setup_lock():
             await load_reference_data()
             loaded = await load_demo()
@@ -223,12 +226,11 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 def _seed_synthetic(args: argparse.Namespace, settings: Settings) -> int:
     from hub.core import setup_lock
     from hub.seed import NATIONAL, Loaded, load_national
+    from hub.seed.synthetic import NATIONAL_STEPS
 
     if args.scale <= 0:
-        print("hub: --scale must be positive", file=sys.stderr)
+        _say("--scale must be positive")
         return 2
-
-    from hub.seed.synthetic import NATIONAL_STEPS
 
     async def seed() -> Loaded:
         with _progress(len(NATIONAL_STEPS), unit="step") as step:
