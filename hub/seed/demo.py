@@ -680,7 +680,10 @@ async def demo_tokens(data_dir: Path) -> DemoTokens:
     another database (a restore, a changed `HUB_DATABASE_URL`). No demo accounts, no tokens."""
     path = demo_tokens_path(data_dir)
     kept = _read_tokens(path)
-    problem = "no token file" if kept is None else await _why_not_valid(kept)
+    if kept is None:
+        problem = "the file could not be read" if path.exists() else "no token file yet"
+    else:
+        problem = await _why_not_valid(kept)
     if problem is None and kept is not None:
         return DemoTokens(tokens=kept, path=path)
     issued = await _issue_demo_tokens()

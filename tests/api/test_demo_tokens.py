@@ -20,7 +20,7 @@ async def test_written_once_and_read_back_unchanged(tmp_path: Path) -> None:
     # given no token file
     first = await demo_tokens(tmp_path)
     # then one token per demo account is written, readable only by its owner
-    assert first.renewed == "no token file"
+    assert first.renewed == "no token file yet"
     assert [t.role for t in first.tokens] == ["ADMIN", "STAFF", "COORDINATOR", "PARTNER"]
     assert stat.S_IMODE(first.path.stat().st_mode) == 0o600
     assert {t.expires_on for t in first.tokens} == {(datetime.now(UTC) + timedelta(days=30)).date()}
@@ -65,5 +65,5 @@ async def test_renewed_when_one_no_longer_works(
 async def test_an_unreadable_file_is_replaced(tmp_path: Path) -> None:
     (tmp_path / "demo-tokens.txt").write_text("not a token file\n")
     replaced = await demo_tokens(tmp_path)
-    assert replaced.renewed == "no token file"
+    assert replaced.renewed == "the file could not be read"
     assert len(replaced.tokens) == 4
