@@ -123,6 +123,13 @@ def test_cli_edges(env: dict[str, str], tmp_path: Path) -> None:
         assert refused.returncode == 2
         assert "hub serve: error: argument" in refused.stderr
 
+    # an unknown log format is refused before anything runs
+    xml = hub({**env, "HUB_LOG_FORMAT": "xml"}, "migrate", check=False)
+    assert (xml.returncode, xml.stderr.strip()) == (
+        2,
+        "hub: HUB_LOG_FORMAT must be 'text' or 'json', not 'xml'",
+    )
+
     # help texts describe options and defaults
     serve_help = hub(env, "serve", "--help").stdout
     assert "TCP port to listen on (1-65535) (default: 8000)" in " ".join(serve_help.split())
