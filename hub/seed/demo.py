@@ -680,6 +680,7 @@ async def demo_tokens(data_dir: Path) -> DemoTokens:
     another database (a restore, a changed `HUB_DATABASE_URL`). No demo accounts, no tokens."""
     path = demo_tokens_path(data_dir)
     kept = _read_tokens(path)
+    problem: str | None
     if kept is None:
         problem = "the file could not be read" if path.exists() else "no token file yet"
     else:
