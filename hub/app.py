@@ -28,6 +28,7 @@ from hub.web import (
     Document,
     DocumentAnalyser,
     RequestIdMiddleware,
+    RequestLogMiddleware,
     ResponseCache,
     cache_key,
     graphiql_html,
@@ -219,6 +220,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(RequestLogMiddleware),
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),

@@ -33,10 +33,15 @@ class AuditEntry(Model):
 
 
 class DataVersion(Model):
-    """A counter every write moves forward, in the writing transaction (cache validation)."""
+    """The data version: a write counter and a random epoch (cache validation).
+
+    Every write moves the counter forward in its own transaction; a restore from backup renews
+    the epoch, so a counter that comes back to an earlier value never revalidates what was
+    cached for other data."""
 
     id = fields.IntField(primary_key=True)
     value = fields.BigIntField(default=0)
+    epoch = fields.BigIntField(null=True, description="Random, renewed by every restore")
 
     class Meta:
         table = "data_version"

@@ -1,4 +1,8 @@
-"""Database setup: the Tortoise configuration, opening the database and migrate-on-open."""
+"""Database setup: the Tortoise configuration, opening the database and migrate-on-open.
+
+Only the commands that set a hub up (`hub serve`, `hub migrate`, `hub seed`) may create a
+database; everything else opens one that exists or says which one is missing (DESIGN section
+13), so a command run from another folder never works on a new, empty database by mistake."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -45,6 +50,74 @@ TORTOISE_ORM = tortoise_config(
 )
 
 
+class DatabaseMissing(RuntimeError):
+    """The database a command should open does not exist, and the command may not create it."""
+
+    def __init__(self, database_url: str) -> None:
+        label = database_label(database_url)
+        where = (
+            "HUB_DATA_DIR or HUB_DATABASE_URL"
+            if database_url.startswith("sqlite")
+            else ("HUB_DATABASE_URL")
+        )
+        super().__init__(
+            f"no database at {label}: run `hub migrate` (or `hub serve`) to create it, or "
+            f"set {where} to the hub's database"
+        )
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The PostgreSQL server of the database cannot be reached or refuses the connection."""
+
+    def __init__(self, database_url: str, reason: str) -> None:
+        super().__init__(f"cannot connect to {database_label(database_url)}: {reason}")
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of a SQLite URL; None for PostgreSQL and in-memory SQLite."""
+    if not database_url.startswith("sqlite://"):
+        return None
+    path = database_url.removeprefix("sqlite://").split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def database_label(database_url: str) -> str:
+    """The database a URL names, for people: a SQLite file's absolute path, or the PostgreSQL
+    URL without password and options."""
+    if database_url.startswith("sqlite://"):
+        path = sqlite_path(database_url)
+        return f"SQLite {path.resolve()}" if path else "SQLite in memory"
+    parts = urlsplit(database_url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}@" if parts.username else ""
+    return urlunsplit((parts.scheme, user + host, parts.path, "", ""))
+
+
+def postgres_dsn(database_url: str) -> str:
+    """The URL as libpq and asyncpg read it: Tortoise's pool options (`?minsize=`) removed."""
+    parts = urlsplit(database_url)
+    return urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
+
+
+async def database_exists(database_url: str) -> bool:
+    """Whether the SQLite file or the PostgreSQL database exists (in memory always does)."""
+    if database_url.startswith("sqlite://"):
+        path = sqlite_path(database_url)
+        return path is None or path.exists()
+    import asyncpg
+
+    try:
+        connection = await asyncpg.connect(postgres_dsn(database_url), timeout=10)
+    except asyncpg.InvalidCatalogNameError:
+        return False
+    except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+        raise DatabaseUnreachable(database_url, str(error) or type(error).__name__) from None
+    await connection.close()
+    return True
+
+
 def is_postgres(connection: BaseDBAsyncClient) -> bool:
     return connection.capabilities.dialect == "postgres"
 
@@ -75,14 +148,23 @@ async def migrate() -> None:
 
 @asynccontextmanager
 async def open_database(
-    settings: Settings, *, migrate_on_open: bool | None = None
+    settings: Settings, *, migrate_on_open: bool | None = None, create: bool = True
 ) -> AsyncIterator[None]:
-    """Initialise Tortoise for `settings.database_url` and, unless switched off, migrate."""
-    if settings.is_sqlite:
-        path = settings.database_url.removeprefix("sqlite://").split("?", 1)[0]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-    await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
+    """Initialise Tortoise for `settings.database_url` and, unless switched off, migrate.
+
+    With `create`, a missing database is created (the SQLite file and its folder, or the
+    PostgreSQL database); without, a missing one raises `DatabaseMissing`."""
+    exists = await database_exists(settings.database_url)
+    if not exists and not create:
+        raise DatabaseMissing(settings.database_url)
+    path = sqlite_path(settings.database_url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    await Tortoise.init(
+        config=tortoise_config(settings.database_url),
+        _enable_global_fallback=True,
+        _create_db=not exists and path is None and not settings.is_sqlite,
+    )
     try:
         if settings.auto_migrate if migrate_on_open is None else migrate_on_open:
             await migrate()

@@ -337,11 +337,21 @@ PLANNERS = {
 }
 
 
+def _no_progress(done: int, total: int) -> None:
+    return None
+
+
 async def import_csv(
-    kind: str, data: bytes, *, dry_run: bool = False, actor_label: str = CLI_IMPORT
+    kind: str,
+    data: bytes,
+    *,
+    dry_run: bool = False,
+    actor_label: str = CLI_IMPORT,
+    progress: Callable[[int, int], None] = _no_progress,
 ) -> ImportReport:
     """Validate every row of a `communities`, `mentors` or `demand` file and, unless this is a
-    dry run or any row is bad, write the changed rows in one transaction."""
+    dry run or any row is bad, write the changed rows in one transaction. `progress` is told
+    (rows written, rows to write) as the writing goes (a progress bar)."""
     report = ImportReport(kind=kind, dry_run=dry_run)
     try:
         table = read_rows(data, columns=COLUMNS[kind])
@@ -353,6 +363,8 @@ async def import_csv(
         await PLANNERS[kind](table.rows, report, lookup=Lookup(), actor_label=actor_label)
         report.problems.sort(key=lambda p: p.line)
         if report.written:
-            for change in report.changes:
+            total = len(report.changes)
+            for done, change in enumerate(report.changes, start=1):
                 await change.write()
+                progress(done, total)
     return report

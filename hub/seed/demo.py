@@ -5,9 +5,11 @@ example.org and phone numbers in the 0812-0000-xxxx range, which no operator ass
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from hub.core import dataversion, write_transaction
 from models.accounts import Account
@@ -117,9 +119,9 @@ COMMUNITIES: list[DemoCommunity] = [
         "Komunitas Kuliner Nusantara",
         CommunityKind.SECTOR,
         ("KULINER",),
-        (),
+        ("31.71.01",),  # Gambir: the README's walkthrough
         ("umum",),
-        "Pelaku usaha makanan dan minuman rumahan.",
+        "Pelaku usaha makanan dan minuman rumahan di Gambir.",
     ),
     DemoCommunity(
         "Asosiasi Pedagang Kaki Lima Jakarta",
@@ -556,7 +558,9 @@ async def _load_plans(
     sectors: dict[str, Sector],
     accounts: dict[Role, Account],
 ) -> None:
-    """Three active plans with upcoming trainings, and one proposal waiting for Gambir."""
+    """Three active plans with upcoming trainings, and one proposal of the Gambir centre
+    waiting for a community's answer (not for Gambir's staff: the README's walkthrough has
+    them find only the plan its coordinator proposes)."""
     by_code = {c.kecamatan.code: c for c in centres}
     specs = [
         ("31.71.04", "Sentra Kuliner Senen", "Pendampingan kuliner Senen", "KULINER", 8, True),
@@ -569,7 +573,7 @@ async def _load_plans(
             True,
         ),
         ("31.74.01", "Komunitas Kopi Jakarta", "Kedai kopi Tebet", "KULINER", 6, True),
-        ("31.71.01", "Komunitas Kuliner Nusantara", "Kuliner Gambir bersama", "KULINER", 6, False),
+        ("31.71.01", "Komunitas Gambir Kreatif", "Kuliner Gambir bersama", "KULINER", 6, False),
     ]
     for week, (code, community_name, title, sector_code, mentees, active) in enumerate(specs):
         centre = by_code[code]
@@ -584,7 +588,7 @@ async def _load_plans(
             continue
         mentor = skill.mentor
         mentees = min(mentees, skill.capacity)
-        proposer = accounts[Role.COORDINATOR] if not active else accounts[Role.ADMIN]
+        proposer = accounts[Role.STAFF] if not active else accounts[Role.ADMIN]
         plan = await Plan.create(
             title=title,
             goals=f"Mendampingi {mentees} pelaku usaha {sectors[sector_code].name.lower()}.",
@@ -595,18 +599,17 @@ async def _load_plans(
             centre=centre,
             proposed_by=proposer,
         )
-        answered = datetime.now(UTC) if active else None
         await PlanParty.create(
             plan=plan,
             centre=centre,
-            status=PartyStatus.ACCEPTED if active else PartyStatus.PENDING,
-            responded_at=answered,
+            status=PartyStatus.ACCEPTED,
+            responded_at=datetime.now(UTC),
         )
         await PlanParty.create(
             plan=plan,
             community=community,
-            status=PartyStatus.ACCEPTED,
-            responded_at=datetime.now(UTC),
+            status=PartyStatus.ACCEPTED if active else PartyStatus.PENDING,
+            responded_at=datetime.now(UTC) if active else None,
         )
         await Allocation.create(
             plan=plan, mentor=mentor, sector=sectors[sector_code], mentees=mentees
@@ -632,14 +635,126 @@ async def _load_plans(
 
 
 DEMO_TOKEN_NAME = "demo (printed by hub serve)"
+DEMO_TOKENS_FILE = "demo-tokens.txt"
+DEMO_TOKEN_DAYS = 30
+RENEW_BEFORE = timedelta(days=1)
+"""Tokens that expire within a day are renewed at the next start, so a header pasted into
+GraphiQL does not stop working in the middle of a session."""
 
 
-async def issue_demo_tokens() -> list[tuple[Account, str]]:
-    """A fresh token per demo account, revoking the ones printed at an earlier start."""
+@dataclass(frozen=True)
+class DemoToken:
+    """One line of `demo-tokens.txt`."""
+
+    role: str
+    email: str
+    secret: str
+    expires_on: date
+
+    def line(self) -> str:
+        return f"{self.role:<12} {self.email:<34} {self.secret} {self.expires_on.isoformat()}"
+
+
+@dataclass(frozen=True)
+class DemoTokens:
+    """The demo tokens and, when they were (re)issued at this call, why."""
+
+    tokens: list[DemoToken]
+    path: Path
+    renewed: str | None = None
+
+
+def demo_tokens_path(data_dir: Path) -> Path:
+    return data_dir / DEMO_TOKENS_FILE
+
+
+async def demo_tokens(data_dir: Path) -> DemoTokens:
+    """The demo's tokens, kept in `<data folder>/demo-tokens.txt` (mode 0600) so that every
+    start of `hub serve` prints the same ones (DESIGN section 8).
+
+    The file is written once, with the demo. It is written anew (earlier demo tokens revoked)
+    only when it is missing or unreadable, or when one of its tokens no longer opens the demo
+    account it names in this database: expired or expiring within a day, revoked, or made for
+    another database (a restore, a changed `HUB_DATABASE_URL`). No demo accounts, no tokens."""
+    path = demo_tokens_path(data_dir)
+    kept = _read_tokens(path)
+    problem: str | None
+    if kept is None:
+        problem = "the file could not be read" if path.exists() else "no token file yet"
+    else:
+        problem = await _why_not_valid(kept)
+    if problem is None and kept is not None:
+        return DemoTokens(tokens=kept, path=path)
+    issued = await _issue_demo_tokens()
+    if issued:
+        _write_tokens(path, issued)
+    return DemoTokens(tokens=issued, path=path, renewed=problem if issued else None)
+
+
+def _read_tokens(path: Path) -> list[DemoToken] | None:
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    tokens = []
+    for raw in text.splitlines():
+        parts = raw.split()
+        if not parts or raw.startswith("#"):
+            continue
+        if len(parts) != 4:
+            return None
+        role, email, secret, expires = parts
+        try:
+            tokens.append(DemoToken(role, email, secret, date.fromisoformat(expires)))
+        except ValueError:
+            return None
+    return tokens or None
+
+
+async def _why_not_valid(tokens: list[DemoToken]) -> str | None:
+    from hub.access.auth import hash_secret
+    from models.accounts import ApiToken
+
+    stored = {
+        t.secret_hash: t
+        for t in await ApiToken.filter(
+            secret_hash__in=[hash_secret(t.secret) for t in tokens]
+        ).select_related("account")
+    }
+    soon = datetime.now(UTC) + RENEW_BEFORE
+    for token in tokens:
+        found = stored.get(hash_secret(token.secret))
+        if found is None or found.account.email != token.email:
+            return f"the {token.role} token is not one of this database's"
+        if found.revoked_at is not None:
+            return f"the {token.role} token was revoked"
+        if found.expires_at is not None and found.expires_at <= soon:
+            return f"the {token.role} token expires on {found.expires_at.date().isoformat()}"
+    return None
+
+
+def _write_tokens(path: Path, tokens: list[DemoToken]) -> None:
+    """Written beside the target with mode 0600 from the start, then renamed over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(
+            "# The demo's tokens, printed by every start of `hub serve`; each is valid "
+            f"{DEMO_TOKEN_DAYS} days.\n# role, account, token, last day. "
+            "Delete this file to have new ones issued.\n"
+        )
+        handle.writelines(token.line() + "\n" for token in tokens)
+    os.replace(partial, path)
+
+
+async def _issue_demo_tokens() -> list[DemoToken]:
+    """A fresh token per demo account, revoking every earlier demo token."""
     from hub.access import create_token, revoke_token
     from models.accounts import ApiToken
 
-    issued: list[tuple[Account, str]] = []
+    issued: list[DemoToken] = []
     for email, _name, role, centre_code, _community in DEMO_ACCOUNTS:
         account = await Account.get_or_none(email=email)
         if account is None:
@@ -654,7 +769,9 @@ async def issue_demo_tokens() -> list[tuple[Account, str]]:
             centre_code=centre_code,
             community_id=account.community_id,
             name=DEMO_TOKEN_NAME,
-            expires_days=30,
+            expires_days=DEMO_TOKEN_DAYS,
         )
-        issued.append((account, token.secret))
+        expires = token.token.expires_at
+        assert expires is not None
+        issued.append(DemoToken(role.value, email, token.secret, expires.date()))
     return issued

@@ -22,7 +22,7 @@ import datetime as dt
 import random
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 
 from tortoise import connections
@@ -249,18 +249,36 @@ async def _insert(model: type[Model], rows: Iterable[Model]) -> int:
     return count
 
 
-async def load_national(*, seed: int = DEFAULT_SEED, size: Size = NATIONAL) -> Loaded:
+NATIONAL_STEPS = ("regions", "centres", "centre mentors", "demand", "communities", "plans")
+"""The steps of `load_national`, in order, as its `step` callback names them."""
+
+
+def _no_progress(step: str) -> None:
+    return None
+
+
+async def load_national(
+    *,
+    seed: int = DEFAULT_SEED,
+    size: Size = NATIONAL,
+    step: Callable[[str], None] = _no_progress,
+) -> Loaded:
     """Generate the national dataset into an empty database (reference data is loaded first
-    when missing). All in one transaction: on any error nothing stays."""
+    when missing). All in one transaction: on any error nothing stays. `step` is called with
+    each of `NATIONAL_STEPS` as it begins (a progress bar)."""
     started = time.perf_counter()
     await _check_for_national_data()
     await load_reference_data()
     sectors = list(await Sector.all().order_by("position", "code"))
     gen = _Generator(seed, size, sectors)
     async with write_transaction():
+        step("regions")
         provinces, kota_count, kecamatans = await _regions(gen)
+        step("centres")
         centres = await _centres(kecamatans)
+        step("centre mentors")
         mentors, skills = await _centre_mentors(gen, centres)
+        step("demand")
         demand = await _insert(
             Demand,
             (
@@ -273,9 +291,11 @@ async def load_national(*, seed: int = DEFAULT_SEED, size: Size = NATIONAL) -> L
                 for sector, w in zip(sectors, gen.weights, strict=True)
             ),
         )
+        step("communities")
         communities, areas, community_mentors = await _communities(gen, provinces, kecamatans)
         mentors += sum(len(m) for m in community_mentors.values())
         skills += sum(len(s) for m in community_mentors.values() for _, s in m)
+        step("plans")
         plans, allocations = await _plans(gen, centres, kecamatans, community_mentors)
         await _reset_sequences()
         await dataversion.bump()

@@ -1,4 +1,4 @@
-"""The HTTP edge: request ids, the response cache and document analysis, GraphiQL."""
+"""The HTTP edge: request ids and logs, the response cache and document analysis, GraphiQL."""
 
 from hub.web.caching import (
     Document,
@@ -8,17 +8,21 @@ from hub.web.caching import (
     has_unexpected_errors,
 )
 from hub.web.graphiql import graphiql_html, static_routes
-from hub.web.requests import RequestIdMiddleware, configure_logging, current_request_id
+from hub.web.logs import RequestLogMiddleware, configure_logging, log_format, uvicorn_log_config
+from hub.web.requests import RequestIdMiddleware, current_request_id
 
 __all__ = [
     "Document",
     "DocumentAnalyser",
     "RequestIdMiddleware",
+    "RequestLogMiddleware",
     "ResponseCache",
     "cache_key",
     "configure_logging",
     "current_request_id",
     "graphiql_html",
     "has_unexpected_errors",
+    "log_format",
     "static_routes",
+    "uvicorn_log_config",
 ]

@@ -70,10 +70,10 @@ async def test_the_demo_has_thirty_plus_communities_of_every_kind(gql: GraphQLCl
     assert body["data"]["communities"]["totalCount"] == len(COMMUNITIES) >= 30
     assert {n["kind"] for n in nodes} == {"SECTOR", "ORGANISATION", "REGION"}
     assert [n["name"] for n in nodes] == sorted(n["name"] for n in nodes)
-    nusantara = next(n for n in nodes if n["name"] == "Komunitas Kuliner Nusantara")
-    assert nusantara["servesAnywhere"] is True
-    assert nusantara["areas"] == []
-    assert nusantara["sectors"] == [{"code": "KULINER"}]
+    digital = next(n for n in nodes if n["name"] == "Komunitas Digitalpreneur Jakarta")
+    assert digital["servesAnywhere"] is True
+    assert digital["areas"] == []
+    assert digital["sectors"] == [{"code": "DIGITAL"}]
 
 
 async def test_communities_filter_by_kind_sector_and_search(gql: GraphQLClient) -> None:
@@ -116,7 +116,7 @@ async def test_communities_by_area_served(gql: GraphQLClient) -> None:
         "Komunitas Gambir Kreatif",
         "UMKM Jakarta Pusat Bersatu",
     } <= names
-    assert "Komunitas Kuliner Nusantara" not in names
+    assert "Komunitas Digitalpreneur Jakarta" not in names  # serves anywhere
 
 
 async def test_a_communitys_mentors_with_skills_and_free_capacity(gql: GraphQLClient) -> None:

@@ -73,7 +73,10 @@ def test_a_failed_import_exits_non_zero_names_each_bad_line_and_writes_nothing(
 
     for result in [dry, failed]:
         assert result.returncode == 1
-        lines = result.stderr.splitlines()
+        database, *lines = result.stderr.splitlines()
+        assert database.startswith("hub: database SQLite ") or database.startswith(
+            "hub: database postgres://"
+        )
         assert lines[0] == f"hub: {path}: nothing imported; fix these lines:"
         assert lines[1:] == [
             "  line 3: kecamatan_code: give exactly one of the centre (its kecamatan code) or "

@@ -291,7 +291,62 @@ def test_person_commands_print_json_and_erase(tmp_path: Path) -> None:
     listing = _hub(env, "export", "mentors").stdout
     assert f"Mentor #{mentor['id']} (dihapus),,,31.71.01,,KULINER:6" in listing
     assert "Yusuf" not in listing
-    assert (refused.returncode, refused.stderr.strip()) == (
+    assert (refused.returncode, refused.stderr.strip().splitlines()[-1]) == (
         1,
         "hub: 'bukan-alamat' is not an email address",
     )
+
+
+def _on_a_terminal(env: dict[str, str], answer: str, *args: str) -> tuple[int, str]:
+    """Run `hub` with a pseudo-terminal as standard input, answer its question, and return
+    the exit status and everything it wrote."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", *args],
+        env=env,
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    os.close(terminal)
+    try:
+        os.write(controller, answer.encode())
+        output, _ = process.communicate(timeout=120)
+    finally:
+        os.close(controller)
+    return process.returncode, output
+
+
+def test_erase_asks_on_a_terminal_and_an_unknown_email_exits_1(tmp_path: Path) -> None:
+    # given a mentor with an email address
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env = {**clean, "HUB_DATA_DIR": str(tmp_path / "var"), "HUB_WORKER": "off"}
+    mentors = tmp_path / "mentors.csv"
+    mentors.write_text(
+        "name,email,phone,kecamatan_code,community,skills\n"
+        "Ratna Lubis,ratna@example.org,,31.71.01,,KULINER:6\n"
+    )
+    _hub(env, "migrate")
+    _hub(env, "import", "mentors", str(mentors))
+
+    # when the operator answers no at the terminal, then nothing is erased
+    status, output = _on_a_terminal(env, "n\n", "person", "erase", "ratna@example.org")
+    assert status == 1
+    assert "Erase the contact data of ratna@example.org (1 mentors)" in output
+    assert "hub: nothing erased" in output
+    kept = json.loads(_hub(env, "person", "export", "ratna@example.org").stdout)
+    assert [m["name"] for m in kept["mentors"]] == ["Ratna Lubis"]
+
+    # when they answer yes, it is erased
+    status, output = _on_a_terminal(env, "y\n", "person", "erase", "ratna@example.org")
+    assert status == 0
+    assert json.loads(_hub(env, "person", "export", "ratna@example.org").stdout)["mentors"] == []
+
+    # and an address the hub knows nothing about (now this one too) exits 1
+    for email in ["ratna@example.org", "nobody@example.org"]:
+        unknown = _hub(env, "person", "erase", "--yes", email, check=False)
+        assert unknown.returncode == 1
+        assert f"nobody with the email address '{email}'" in unknown.stderr
