@@ -7,8 +7,8 @@ import pytest
 from hub.access import create_token
 from hub.core import dataversion, encode_global_id
 from models.directory import Community, Mentor
-from models.enums import PlanStatus, Role
-from models.plans import Allocation, Plan
+from models.enums import PartyStatus, PlanStatus, Role
+from models.plans import Allocation, Plan, PlanParty
 from tests.conftest import GraphQLClient, Tokens, errors_of, make_tokens
 
 pytestmark = pytest.mark.usefixtures("demo_data")
@@ -85,24 +85,39 @@ async def test_a_community_mentors_contact_is_for_its_coordinator(
 async def test_parties_of_an_open_plan_see_the_mentors_working_in_it(
     gql: GraphQLClient, tokens: Tokens
 ) -> None:
-    # The demo proposes a plan for Gambir with Komunitas Kuliner Nusantara and one allocation.
+    # The demo proposes a plan for Gambir, from its staff, with Komunitas Gambir Kreatif, whose
+    # party has not answered yet, and one allocation of that community's mentor.
     plan = await Plan.get(centre__kecamatan__code="31.71.01", status=PlanStatus.PROPOSED)
     allocation = await Allocation.filter(plan=plan).select_related("mentor").first()
     assert allocation is not None
     mentor = allocation.mentor
+    party = await PlanParty.get(plan=plan, community_id=mentor.community_id)
+    assert party.status == PartyStatus.PENDING
 
+    # a one-sided proposal reveals nothing of another party's mentor
     staff = await _contact(gql, tokens, mentor, "staff")
-    assert staff["data"]["node"]["email"] == mentor.email
-    assert (await _contact(gql, tokens, mentor, "other_staff"))["data"]["node"]["email"] is None
+    assert staff["data"]["node"]["email"] is None
+    assert ("FORBIDDEN", ["node", "email"]) in errors_of(staff)
 
-    plan.status = PlanStatus.CANCELLED
-    await plan.save()
-    await dataversion.bump()  # direct writes move the version, as every service does
     try:
+        # once the mentor's own party has accepted, the plan's other parties see the contact
+        party.status = PartyStatus.ACCEPTED
+        await party.save()
+        await dataversion.bump()  # direct writes move the version, as every service does
+        staff = await _contact(gql, tokens, mentor, "staff")
+        assert staff["data"]["node"]["email"] == mentor.email
+        assert (await _contact(gql, tokens, mentor, "other_staff"))["data"]["node"]["email"] is None
+
+        # and no longer once the plan is cancelled
+        plan.status = PlanStatus.CANCELLED
+        await plan.save()
+        await dataversion.bump()
         staff = await _contact(gql, tokens, mentor, "staff")
         assert staff["data"]["node"]["email"] is None
         assert ("FORBIDDEN", ["node", "email"]) in errors_of(staff)
     finally:
+        party.status = PartyStatus.PENDING
+        await party.save()
         plan.status = PlanStatus.PROPOSED
         await plan.save()
         await dataversion.bump()
