@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import graphql
 import pytest
 
 from hub.access import create_token
@@ -35,16 +36,16 @@ def filter_table() -> dict[str, set[str]]:
 
 def schema_filters() -> dict[str, set[str]]:
     """List field of Query -> the fields of its filter input, from the committed SDL."""
-    sdl = SDL.read_text("utf-8")
-    inputs = {
-        m["name"]: set(re.findall(r"^  (\w+):", m["body"], re.M))
-        for m in re.finditer(r"^input (?P<name>\w+Filter) \{(?P<body>.*?)^\}", sdl, re.S | re.M)
-    }
-    query = re.search(r"^type Query \{(.*?)^\}", sdl, re.S | re.M)
-    assert query is not None
-    return {
-        m[1]: inputs[m[2]] for m in re.finditer(r"^  (\w+)\(filter: (\w+Filter)", query[1], re.M)
-    }
+    schema = graphql.build_schema(SDL.read_text("utf-8"))
+    assert schema.query_type is not None
+    found = {}
+    for name, field in schema.query_type.fields.items():
+        argument = field.args.get("filter")
+        if argument is not None:
+            filter_type = graphql.get_named_type(argument.type)
+            assert isinstance(filter_type, graphql.GraphQLInputObjectType)
+            found[name] = set(filter_type.fields)
+    return found
 
 
 def examples() -> dict[str, tuple[str, str | None]]:

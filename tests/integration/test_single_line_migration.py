@@ -3,6 +3,8 @@ PostgreSQL alike: line breaks, tabs and control characters become spaces."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 from tortoise import connections
 from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
@@ -25,11 +27,19 @@ BEFORE = MigrationTarget(app_label="models", name="0003_notification_message")
 LATEST = MigrationTarget(app_label="models", name="0004_single_line_fields")
 
 
-async def migrate(target: MigrationTarget) -> None:
+async def migrate(target: MigrationTarget | None = None) -> None:
+    """To `target`, or (None) through every migration, as the session's database was."""
     executor = MigrationExecutor(connections.get("default"), tortoise_config("")["apps"])
-    await executor.migrate([target])
+    await executor.migrate([target] if target else None)
 
 
+@pytest.fixture
+async def back_to_the_latest_schema() -> AsyncIterator[None]:
+    yield
+    await migrate()
+
+
+@pytest.mark.usefixtures("back_to_the_latest_schema")
 async def test_rows_written_before_the_rules_are_cleaned(gql: GraphQLClient) -> None:
     # given unsent emails (the Gambir centre declines the demo's proposed plan)
     proposed = await Plan.get(centre__kecamatan__code="31.71.01", status=PlanStatus.PROPOSED)
