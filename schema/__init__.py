@@ -35,6 +35,9 @@ from schema.errors import PublicErrors
 from schema.matching.queries import MatchingQueries
 from schema.notifications.mutations import NotificationMutations
 from schema.notifications.queries import NotificationQueries
+from schema.participation.mutations import ParticipationMutations
+from schema.participation.queries import ParticipationQueries
+from schema.participation.types import Participant, Registration
 from schema.plans.mutations import PlanMutations
 from schema.plans.queries import PlanQueries
 from schema.plans.types import Plan, Training
@@ -58,6 +61,7 @@ class Query(
     NotificationQueries,
     MatchingQueries,
     AuditQueries,
+    ParticipationQueries,
 ):
     node: relay.Node | None = relay.node(description="Any object with an `id`, by that id.")
     nodes: list[relay.Node | None] = relay.node(
@@ -68,7 +72,13 @@ class Query(
 @strawberry.type(
     description="Change the graph. Every mutation returns `errors` for the expected failures."
 )
-class Mutation(PlanMutations, AccountMutations, NotificationMutations, DirectoryMutations):
+class Mutation(
+    PlanMutations,
+    AccountMutations,
+    NotificationMutations,
+    DirectoryMutations,
+    ParticipationMutations,
+):
     pass
 
 
@@ -80,7 +90,18 @@ class HubSchema(strawberry.Schema):
         return None
 
 
-NODE_TYPES: list[type[Any]] = [Kota, Kecamatan, Centre, Community, Mentor, Training, Plan, Account]
+NODE_TYPES: list[type[Any]] = [
+    Kota,
+    Kecamatan,
+    Centre,
+    Community,
+    Mentor,
+    Training,
+    Plan,
+    Account,
+    Registration,
+    Participant,
+]
 
 _limits = Settings()
 """The limits in force; `configure` sets them from the settings of the app being built."""

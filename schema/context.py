@@ -29,6 +29,11 @@ from schema.directory.loaders import (
 )
 from schema.matching.loaders import MatchingLoaders
 from schema.notifications.loaders import NotificationsByPlanIdLoader
+from schema.participation.loaders import (
+    ParticipantByIdLoader,
+    RegistrationByIdLoader,
+    RegistrationCountsByTrainingIdLoader,
+)
 from schema.plans.loaders import (
     AccountByIdLoader,
     AllocationsByPlanIdLoader,
@@ -92,6 +97,11 @@ class Loaders:
         default_factory=NotificationsByPlanIdLoader
     )
     matching: MatchingLoaders = field(default_factory=MatchingLoaders)
+    participant_by_id: ParticipantByIdLoader = field(default_factory=ParticipantByIdLoader)
+    registration_by_id: RegistrationByIdLoader = field(default_factory=RegistrationByIdLoader)
+    registration_counts_by_training_id: RegistrationCountsByTrainingIdLoader = field(
+        default_factory=RegistrationCountsByTrainingIdLoader
+    )
 
 
 @dataclass
