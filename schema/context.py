@@ -33,6 +33,7 @@ from schema.participation.loaders import (
     ParticipantByIdLoader,
     RegistrationByIdLoader,
     RegistrationCountsByTrainingIdLoader,
+    RegistrationsByTrainingIdLoader,
 )
 from schema.plans.loaders import (
     AccountByIdLoader,
@@ -115,6 +116,7 @@ class Context:
     response: Response | None = None
     loaders: Loaders = field(default_factory=Loaders)
     _plan_mentor_ids: asyncio.Task[set[int]] | None = None
+    _registrations_by_training_id: RegistrationsByTrainingIdLoader | None = None
 
     def __post_init__(self) -> None:
         _current.set(self)
@@ -129,6 +131,13 @@ class Context:
         if self._plan_mentor_ids is None:
             self._plan_mentor_ids = asyncio.ensure_future(mentors_in_open_plans_of(self.viewer))
         return await self._plan_mentor_ids
+
+    def registrations_by_training_id(self) -> RegistrationsByTrainingIdLoader:
+        """The registrations the viewer may see, by training (made once per request: it
+        depends on the viewer)."""
+        if self._registrations_by_training_id is None:
+            self._registrations_by_training_id = RegistrationsByTrainingIdLoader(self.viewer)
+        return self._registrations_by_training_id
 
 
 _current: ContextVar[Context] = ContextVar("hub_request_context")

@@ -130,17 +130,12 @@ class Training(relay.Node):
     async def registrations(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Annotated[Registration, strawberry.lazy("schema.participation.types")]]:
-        from hub.participation import registration_query
-        from schema.common import paginate, wants_total_count
-        from schema.participation.types import build_registrations
+        from schema.common import slice_connection
+        from schema.participation.types import Registration
 
-        return await paginate(
-            registration_query(viewer=info.context.viewer, training_id=self.pk),
-            first=first,
-            after=after,
-            build=lambda rows: build_registrations(info, rows),
-            count=wants_total_count(info),
-        )
+        pairs = await info.context.registrations_by_training_id().load(self.pk)
+        nodes = [Registration.from_model(r, participant_visible=v) for r, v in pairs]
+        return slice_connection(nodes, first=first, after=after)
 
     @strawberry.field(description="The plan it belongs to, when the viewer may see that plan.")
     async def plan(self, info: Info) -> Plan | None:
