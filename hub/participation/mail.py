@@ -1,24 +1,14 @@
-"""Emails to participants about their registrations, through the outbox."""
+"""Which email each registration change makes (written through hub.notify's outbox)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-from models.participation import Participant, Registration
-from models.plans import Training
-
-
-class Kind(StrEnum):
-    CONFIRMED = "REGISTRATION_CONFIRMED"
-    WAITLISTED = "REGISTRATION_WAITLISTED"
-    PROMOTED = "REGISTRATION_PROMOTED"
-    CANCELLED = "REGISTRATION_CANCELLED"
-    CHANGED = "REGISTRATION_CHANGED"
-    REMINDER = "REGISTRATION_REMINDER"
+from hub.notify import EventKind, notify_registration
+from models.participation import Registration
 
 
 async def registration_mail(
-    registration: Registration, participant: Participant | None, training: Training, kind: Kind
+    registration: Registration, kind: EventKind, *, was_confirmed: bool = False
 ) -> None:
-    """Queue the email of `kind` for the registration's participant, if they have an address."""
-    return None
+    """Queue the email of `kind` for the registration's participant, if they have an address.
+    Call inside the change's transaction."""
+    await notify_registration(kind=kind, registration=registration, was_confirmed=was_confirmed)

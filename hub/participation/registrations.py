@@ -16,6 +16,7 @@ from tortoise.expressions import F
 
 from hub.access import PUBLIC_TRAINING_PLAN_STATUSES, Viewer
 from hub.core import Forbidden, Invalid, InvalidState, NotFound, dataversion, write_transaction
+from hub.notify import EventKind
 from hub.participation import mail
 from hub.participation.participants import ConsentSpec, ParticipantSpec, find_or_create
 from models.enums import PlanStatus, RegistrationStatus, Role, TrainingStatus
@@ -164,9 +165,9 @@ async def register_for_training(
         )
         await mail.registration_mail(
             registration,
-            person,
-            training,
-            mail.Kind.CONFIRMED if status is RegistrationStatus.CONFIRMED else mail.Kind.WAITLISTED,
+            EventKind.PARTICIPANT_CONFIRMED
+            if status is RegistrationStatus.CONFIRMED
+            else EventKind.PARTICIPANT_WAITLISTED,
         )
         await dataversion.bump()
     return Registered(registration, created=True)
@@ -235,9 +236,13 @@ async def cancel_registration(*, viewer: Viewer, registration_id: int) -> Regist
                 position__gt=position,
             ).update(position=F("position") - 1)
         promoted = await _promote(training) if was is RegistrationStatus.CONFIRMED else []
-        await mail.registration_mail(registration, None, training, mail.Kind.CANCELLED)
+        await mail.registration_mail(
+            registration,
+            EventKind.PARTICIPANT_CANCELLED,
+            was_confirmed=was is RegistrationStatus.CONFIRMED,
+        )
         for other in promoted:
-            await mail.registration_mail(other, None, training, mail.Kind.PROMOTED)
+            await mail.registration_mail(other, EventKind.PARTICIPANT_PROMOTED)
         await dataversion.bump()
     return registration
 
