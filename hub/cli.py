@@ -234,6 +234,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from hub.directory import export_csv
 
+    if args.kind == "registrations":
+        return cmd_export_registrations(args, settings)
     table = _run(settings, lambda: export_csv(args.kind))
     if args.file:
         Path(args.file).write_text(table, encoding="utf-8", newline="")
@@ -254,6 +256,70 @@ def cmd_person(args: argparse.Namespace, settings: Settings) -> int:
     done = _run(settings, lambda: erase_person(email=args.email))
     print(json.dumps(done, indent=2, ensure_ascii=False))
     return 0
+
+
+def cmd_export_registrations(args: argparse.Namespace, settings: Settings) -> int:
+    """`hub export registrations --training ID [FILE]`: the training's list, as CSV."""
+    from hub.core import HubError, decode_global_id
+    from hub.participation import registrations_csv
+
+    if not args.training:
+        print("hub: export registrations needs --training ID", file=sys.stderr)
+        return 2
+    try:
+        training_id = (
+            int(args.training)
+            if args.training.isdigit()
+            else decode_global_id(args.training, "Training", field="training")
+        )
+        table = _run(settings, lambda: registrations_csv(training_id=training_id))
+    except HubError as error:
+        print(f"hub: {error.message}", file=sys.stderr)
+        return 1
+    if args.file:
+        Path(args.file).write_text(table, encoding="utf-8", newline="")
+    else:
+        sys.stdout.write(table)
+    return 0
+
+
+def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
+    """`hub privacy purge [--dry-run]`: anonymise participants past the retention period."""
+    from hub.participation import purge
+
+    done = _run(settings, lambda: purge(settings=settings, dry_run=args.dry_run))
+    verb = "would be" if done.dry_run else "were"
+    print(
+        f"{done.participants} participants {verb} anonymised and {done.interests} interests "
+        f"{verb} removed (retention {settings.participant_retention_days} days)"
+    )
+    return 0
+
+
+def parse_arguments(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> argparse.Namespace:
+    """Like `parse_args`, but `export registrations --training ID FILE` may name its FILE after
+    the option (argparse would take the positionals only before it)."""
+    args, extra = parser.parse_known_args(argv)
+    trailing_file = (
+        getattr(args, "kind", None) == "registrations" and args.file is None and len(extra) == 1
+    )
+    if extra and not (args.command == "export" and trailing_file):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.file = extra[0]
+    return args
+
+
+def add_participation_commands(commands: Any) -> None:
+    privacy = commands.add_parser("privacy", help="retention of participants' personal data")
+    privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True)
+    purging = privacy_commands.add_parser(
+        "purge", help="anonymise participants past HUB_PARTICIPANT_RETENTION_DAYS"
+    )
+    purging.add_argument("--dry-run", action="store_true", help="only count what would go")
+    privacy.set_defaults(func=cmd_privacy)
 
 
 def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
@@ -338,9 +404,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="check and report what would change; write nothing"
     )
     importing.set_defaults(func=cmd_import)
-    exporting = commands.add_parser("export", help="export communities, mentors or demand as CSV")
-    exporting.add_argument("kind", choices=kinds)
+    exporting = commands.add_parser(
+        "export", help="export communities, mentors, demand or a training's registrations as CSV"
+    )
+    exporting.add_argument("kind", choices=[*kinds, "registrations"])
     exporting.add_argument("file", metavar="FILE", nargs="?", help="default: standard output")
+    exporting.add_argument("--training", metavar="ID", help="registrations: the training")
     exporting.set_defaults(func=cmd_export)
 
     person = commands.add_parser("person", help="personal-data rights (UU PDP 27/2022)")
@@ -354,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     person_erase.add_argument("email", metavar="EMAIL")
     person.set_defaults(func=cmd_person)
+    add_participation_commands(commands)
 
     export_schema = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export_schema.set_defaults(func=cmd_export_schema)
@@ -361,7 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_arguments(build_parser(), argv)
     try:
         settings = Settings.from_env()
     except SettingsError as error:
