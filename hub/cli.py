@@ -128,6 +128,10 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _progress(line: str) -> None:
+    print(f"  {line}", file=sys.stderr, flush=True)
+
+
 def _seed_synthetic(args: argparse.Namespace, settings: Settings) -> int:
     from hub.core import setup_lock
     from hub.seed import NATIONAL, Loaded, load_national
@@ -138,7 +142,9 @@ def _seed_synthetic(args: argparse.Namespace, settings: Settings) -> int:
 
     async def seed() -> Loaded:
         async with setup_lock():
-            return await load_national(seed=args.seed, size=NATIONAL.scaled(args.scale))
+            return await load_national(
+                seed=args.seed, size=NATIONAL.scaled(args.scale), progress=_progress
+            )
 
     print(f"loading the synthetic {args.synthetic} dataset (seed {args.seed})...", flush=True)
     loaded = _run(settings, seed)

@@ -331,4 +331,5 @@ def coverage_row(
         supply=needs.supply,
         gap=needs.gap,
         coalition_coverage=found.coverage,
+        waiting=needs.waiting,
     )
