@@ -25,6 +25,7 @@ from hub.notify.outbox import (
     prepare_message,
 )
 from hub.notify.unsubscribe import secret_key
+from models.accounts import NotificationPreference
 from models.enums import DeliveryMode, NotificationStatus, RegistrationStatus
 from models.notifications import Notification, NotificationMessage
 from models.participation import Participant, Registration
@@ -117,6 +118,14 @@ def _row(
     )
 
 
+async def _unwanted(address: str, kinds: Sequence[EventKind]) -> set[EventKind]:
+    """Which of `kinds` the owner of `address` turned off (one statement)."""
+    rows = await NotificationPreference.filter(
+        email=address, kind__in=[k.value for k in kinds], mode=DeliveryMode.OFF
+    ).values_list("kind", flat=True)
+    return {EventKind(str(k)) for k in rows}
+
+
 async def _wanted(addresses: Sequence[str], kind: EventKind) -> set[str]:
     modes = await delivery_modes(emails=list(addresses), kind=kind)
     return {a for a, mode in modes.items() if mode is not DeliveryMode.OFF}
@@ -127,23 +136,26 @@ async def notify_registration(
     kind: EventKind,
     registration: Registration,
     was_confirmed: bool = False,
+    participant: Participant | None = None,
     settings: Settings | None = None,
 ) -> int:
     """The email of `kind` to the registration's participant (and, with a confirmation or a
     promotion, the reminder); a cancellation skips the pending reminder. Call inside the
     change's transaction. Returns the rows written."""
     settings = settings or current_settings()
-    participant = await Participant.get(id=registration.participant_id)
+    if participant is None or participant.id != registration.participant_id:
+        participant = await Participant.get(id=registration.participant_id)
     address = _usable(participant.email)
-    training = await _load_training(registration.training_id)
-    if kind is EventKind.PARTICIPANT_CANCELLED and address:
-        await _skip_reminders(training.id, [address])
     if address is None:
         return 0
+    training = await _load_training(registration.training_id)
+    if kind is EventKind.PARTICIPANT_CANCELLED:
+        await _skip_reminders(training.id, [address])
     now = datetime.now(UTC)
-    wanted = await _wanted([address], kind)
+    kinds = [kind, EventKind.PARTICIPANT_REMINDER] if kind in _METHODS else [kind]
+    off = await _unwanted(address, kinds)
     rows: list[tuple[Notification, bool]] = []
-    if address in wanted:
+    if kind not in off:
         context = _context(
             kind, registration, training, settings=settings, was_confirmed=was_confirmed
         )
@@ -156,7 +168,7 @@ async def notify_registration(
     if kind in _METHODS:
         reminder = EventKind.PARTICIPANT_REMINDER
         due = training.starts_at - REMINDER_BEFORE
-        if due > now and address in await _wanted([address], reminder):
+        if due > now and reminder not in off:
             context = _context(reminder, registration, training, settings=settings)
             rows.append(
                 (

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from hub.notify import EventKind, notify_registration
-from models.participation import Registration
+from models.participation import Participant, Registration
 
 
 async def registration_mail(
-    registration: Registration, kind: EventKind, *, was_confirmed: bool = False
+    registration: Registration,
+    kind: EventKind,
+    *,
+    was_confirmed: bool = False,
+    participant: Participant | None = None,
 ) -> None:
     """Queue the email of `kind` for the registration's participant, if they have an address.
     Call inside the change's transaction."""
-    await notify_registration(kind=kind, registration=registration, was_confirmed=was_confirmed)
+    await notify_registration(
+        kind=kind, registration=registration, was_confirmed=was_confirmed, participant=participant
+    )

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise.expressions import F
+from tortoise.functions import Count
 
 from hub.access import PUBLIC_TRAINING_PLAN_STATUSES, Viewer
 from hub.core import Forbidden, Invalid, InvalidState, NotFound, dataversion, write_transaction
@@ -20,7 +21,7 @@ from hub.notify import EventKind
 from hub.participation import mail
 from hub.participation.participants import ConsentSpec, ParticipantSpec, find_or_create
 from models.enums import PlanStatus, RegistrationStatus, Role, TrainingStatus
-from models.participation import Registration
+from models.participation import Participant, Registration
 from models.plans import Plan, PlanParty, Training, TrainingOrganiser
 
 IDEMPOTENCY_KEY_MAX = 100
@@ -56,11 +57,21 @@ async def lock_training(training_id: int, viewer: Viewer) -> TrainingSides:
     if training is None:
         raise NotFound(f"no training with id {training_id}", field=["trainingId"])
     plan = await Plan.get(id=training.plan_id)
-    organisers = await TrainingOrganiser.filter(training_id=training.id).values_list(
-        "community_id", flat=True
+    coordinator = viewer.role is Role.COORDINATOR
+    # Only a coordinator's rights depend on the communities: others skip those statements.
+    organisers = (
+        await TrainingOrganiser.filter(training_id=training.id).values_list(
+            "community_id", flat=True
+        )
+        if coordinator
+        else []
     )
-    parties = await PlanParty.filter(plan_id=plan.id, community_id__not_isnull=True).values_list(
-        "community_id", flat=True
+    parties = (
+        await PlanParty.filter(plan_id=plan.id, community_id__not_isnull=True).values_list(
+            "community_id", flat=True
+        )
+        if coordinator and plan.status not in PUBLIC_TRAINING_PLAN_STATUSES
+        else []
     )
     sides = TrainingSides(
         training=training,
@@ -100,6 +111,8 @@ def _check_key(key: str | None) -> str | None:
 class Registered:
     registration: Registration
     created: bool
+    participant: Participant | None = None
+    """The person, when the change loaded them anyway."""
 
 
 async def register_for_training(
@@ -145,15 +158,18 @@ async def register_for_training(
         )
         if existing is not None:
             return Registered(existing, created=False)
-        confirmed = await Registration.filter(
-            training_id=training.id, status=RegistrationStatus.CONFIRMED
-        ).count()
+        counts = dict(
+            await Registration.filter(training_id=training.id)
+            .exclude(status=RegistrationStatus.CANCELLED)
+            .annotate(n=Count("id"))
+            .group_by("status")
+            .values_list("status", "n")
+        )
+        confirmed = int(counts.get(RegistrationStatus.CONFIRMED, 0))
         if training.capacity is None or confirmed < training.capacity:
             status, position = RegistrationStatus.CONFIRMED, None
         else:
-            waiting = await Registration.filter(
-                training_id=training.id, status=RegistrationStatus.WAITLISTED
-            ).count()
+            waiting = int(counts.get(RegistrationStatus.WAITLISTED, 0))
             status, position = RegistrationStatus.WAITLISTED, waiting + 1
         registration = await Registration.create(
             training_id=training.id,
@@ -168,9 +184,10 @@ async def register_for_training(
             EventKind.PARTICIPANT_CONFIRMED
             if status is RegistrationStatus.CONFIRMED
             else EventKind.PARTICIPANT_WAITLISTED,
+            participant=person,
         )
         await dataversion.bump()
-    return Registered(registration, created=True)
+    return Registered(registration, created=True, participant=person)
 
 
 async def _promote(training: Training) -> list[Registration]:

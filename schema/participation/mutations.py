@@ -130,8 +130,16 @@ def _participant_pk(value: strawberry.ID | None) -> int | None:
     return decode_global_id(value, "Participant", field="participantId") if value else None
 
 
-async def _payload(info: Info, registration: participation.Registered) -> RegistrationPayload:
-    (built,) = await build_registrations(info, [registration.registration])
+async def _payload(info: Info, done: participation.Registered) -> RegistrationPayload:
+    registration = done.registration
+    viewer = info.context.viewer
+    if viewer.account_id is not None and registration.registered_by_id == viewer.account_id:
+        # The account that registered the person sees them: no need to ask the database.
+        if done.participant is not None:
+            info.context.loaders.participant_by_id.prime(done.participant.id, done.participant)
+        built = Registration.from_model(registration, participant_visible=True)
+    else:
+        (built,) = await build_registrations(info, [registration])
     return RegistrationPayload(registration=built, errors=[])
 
 
