@@ -3,11 +3,12 @@ the change, like every other email.
 
 Only participants with an address get them, in Indonesian, never as a digest; an address
 whose owner unsubscribed from a kind (the link in every email, no account needed) gets no row
-of it. The confirmation and the promotion carry the training's calendar invite (the same UID
-as the organisers' invite, SEQUENCE its revision); a cancellation of a confirmed place carries
-the calendar cancellation. A reminder row is written with the confirmation, due 24 hours
-before the start and rendered only when due: rescheduling the training moves its due time,
-cancelling skips it."""
+of it. Rows about one registration are rendered by the worker when it sends them (rendering
+in the request would lengthen the training's lock). The confirmation and the promotion carry
+the training's calendar invite (the same UID as the organisers' invite, SEQUENCE its
+revision); a cancellation of a confirmed place carries the calendar cancellation. A reminder
+row is written with the confirmation, due 24 hours before the start: rescheduling the
+training moves its due time, cancelling skips it."""
 
 from __future__ import annotations
 
@@ -162,7 +163,7 @@ async def notify_registration(
         rows.append(
             (
                 _row(kind, participant, address, training, context, settings=settings, due_at=now),
-                True,
+                False,
             )
         )
     if kind in _METHODS:

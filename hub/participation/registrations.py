@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.functions import Count
 
 from hub.access import PUBLIC_TRAINING_PLAN_STATUSES, Viewer
@@ -50,10 +50,12 @@ class TrainingSides:
         return any(viewer.acts_for(community_id=c) for c in self.party_community_ids)
 
 
-async def lock_training(training_id: int, viewer: Viewer) -> TrainingSides:
-    """The training locked for change, with who it concerns; NOT_FOUND when it does not exist
-    or the viewer may not see it. Call inside a write transaction."""
-    training = await Training.select_for_update().get_or_none(id=training_id)
+async def lock_training(training_id: int, viewer: Viewer, *, lock: bool = True) -> TrainingSides:
+    """The training locked for change (unless `lock` is False), with who it concerns;
+    NOT_FOUND when it does not exist or the viewer may not see it. Call inside a write
+    transaction."""
+    query = Training.select_for_update() if lock else Training.all()
+    training = await query.get_or_none(id=training_id)
     if training is None:
         raise NotFound(f"no training with id {training_id}", field=["trainingId"])
     plan = await Plan.get(id=training.plan_id)
@@ -115,6 +117,15 @@ class Registered:
     """The person, when the change loaded them anyway."""
 
 
+class _AlreadyRegistered(Exception):
+    """Found under the lock: the person is registered already. Raised to roll back what this
+    request wrote before it (a participant it created), answered with that registration."""
+
+    def __init__(self, registration: Registration) -> None:
+        super().__init__("already registered")
+        self.registration = registration
+
+
 async def register_for_training(
     *,
     viewer: Viewer,
@@ -126,68 +137,108 @@ async def register_for_training(
 ) -> Registered:
     """A place for the participant: CONFIRMED within capacity, else WAITLISTED at the end of
     the waitlist. The same idempotency key of the same account, or the same person (among the
-    account's own participants) at the same training, returns the existing registration."""
-    async with write_transaction():
-        sides = await lock_training(training_id, viewer)
-        training = sides.training
-        if not (viewer.role is Role.PARTNER or sides.hosts_or_organises(viewer)):
-            raise Forbidden(
-                "residents are registered by partner apps, the host centre's staff, the "
-                "organising communities' coordinators and admins"
-            )
-        key = _check_key(idempotency_key)
-        if key is not None:
-            earlier = await Registration.get_or_none(
-                registered_by_id=viewer.account_id, idempotency_key=key
-            )
+    account's own participants) at the same training, returns the existing registration.
+
+    The checks and the participant come first; the training row is locked only for the
+    decision (counts, position, the row and its email), so the lock is held briefly."""
+    try:
+        async with write_transaction():
+            sides = await lock_training(training_id, viewer, lock=False)
+            if not (viewer.role is Role.PARTNER or sides.hosts_or_organises(viewer)):
+                raise Forbidden(
+                    "residents are registered by partner apps, the host centre's staff, the "
+                    "organising communities' coordinators and admins"
+                )
+            key = _check_key(idempotency_key)
+            earlier = await _by_key(viewer, key, sides.training.id)
             if earlier is not None:
-                if earlier.training_id != training.id:
-                    raise Invalid(
-                        "this idempotency key was used for another training",
-                        field=["idempotencyKey"],
-                    )
                 return Registered(earlier, created=False)
-        _require_open(training, sides.plan)
-        person = await find_or_create(
-            viewer=viewer, spec=participant, participant_id=participant_id, consent=consent
-        )
-        existing = (
-            await Registration.filter(training_id=training.id, participant_id=person.id)
-            .exclude(status=RegistrationStatus.CANCELLED)
-            .first()
-        )
-        if existing is not None:
-            return Registered(existing, created=False)
-        counts = dict(
-            await Registration.filter(training_id=training.id)
-            .exclude(status=RegistrationStatus.CANCELLED)
-            .annotate(n=Count("id"))
-            .group_by("status")
-            .values_list("status", "n")
-        )
-        confirmed = int(counts.get(RegistrationStatus.CONFIRMED, 0))
-        if training.capacity is None or confirmed < training.capacity:
-            status, position = RegistrationStatus.CONFIRMED, None
-        else:
-            waiting = int(counts.get(RegistrationStatus.WAITLISTED, 0))
-            status, position = RegistrationStatus.WAITLISTED, waiting + 1
-        registration = await Registration.create(
-            training_id=training.id,
-            participant_id=person.id,
-            status=status,
-            position=position,
-            registered_by_id=viewer.account_id,
-            idempotency_key=key,
-        )
-        await mail.registration_mail(
-            registration,
-            EventKind.PARTICIPANT_CONFIRMED
-            if status is RegistrationStatus.CONFIRMED
-            else EventKind.PARTICIPANT_WAITLISTED,
-            participant=person,
-        )
-        await dataversion.bump()
+            _require_open(sides.training, sides.plan)
+            person = await find_or_create(
+                viewer=viewer, spec=participant, participant_id=participant_id, consent=consent
+            )
+            # One writer at a time per training from here: capacity and positions hold.
+            training = await Training.select_for_update().get(id=sides.training.id)
+            _require_open(training, sides.plan)
+            earlier = await _by_key(viewer, key, training.id)
+            if earlier is None:
+                earlier = await _same_person(viewer, person, training.id)
+            if earlier is not None:
+                raise _AlreadyRegistered(earlier)
+            registration = await _place(viewer, training, person, key)
+            await dataversion.bump()
+    except _AlreadyRegistered as found:
+        return Registered(found.registration, created=False)
     return Registered(registration, created=True, participant=person)
+
+
+async def _by_key(viewer: Viewer, key: str | None, training_id: int) -> Registration | None:
+    if key is None:
+        return None
+    earlier = await Registration.get_or_none(
+        registered_by_id=viewer.account_id, idempotency_key=key
+    )
+    if earlier is not None and earlier.training_id != training_id:
+        raise Invalid(
+            "this idempotency key was used for another training", field=["idempotencyKey"]
+        )
+    return earlier
+
+
+async def _same_person(
+    viewer: Viewer, person: Participant, training_id: int
+) -> Registration | None:
+    """A live registration of the person at the training, or of the same phone or email
+    among the caller's own participants (another request may have created them meanwhile)."""
+    same = Q(participant_id=person.id)
+    if viewer.account_id is not None:
+        own = Q(participant__created_by_id=viewer.account_id, participant__anonymised_at=None)
+        if person.phone:
+            same |= Q(own, participant__phone=person.phone)
+        if person.email:
+            same |= Q(own, participant__email=person.email)
+    return (
+        await Registration.filter(same, training_id=training_id)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .order_by("id")
+        .first()
+    )
+
+
+async def _place(
+    viewer: Viewer, training: Training, person: Participant, key: str | None
+) -> Registration:
+    """The new registration, confirmed or at the end of the waitlist, and its email. Call
+    with the training locked."""
+    counts = dict(
+        await Registration.filter(training_id=training.id)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .annotate(n=Count("id"))
+        .group_by("status")
+        .values_list("status", "n")
+    )
+    confirmed = int(counts.get(RegistrationStatus.CONFIRMED, 0))
+    if training.capacity is None or confirmed < training.capacity:
+        status, position = RegistrationStatus.CONFIRMED, None
+    else:
+        waiting = int(counts.get(RegistrationStatus.WAITLISTED, 0))
+        status, position = RegistrationStatus.WAITLISTED, waiting + 1
+    registration = await Registration.create(
+        training_id=training.id,
+        participant_id=person.id,
+        status=status,
+        position=position,
+        registered_by_id=viewer.account_id,
+        idempotency_key=key,
+    )
+    await mail.registration_mail(
+        registration,
+        EventKind.PARTICIPANT_CONFIRMED
+        if status is RegistrationStatus.CONFIRMED
+        else EventKind.PARTICIPANT_WAITLISTED,
+        participant=person,
+    )
+    return registration
 
 
 async def _promote(training: Training) -> list[Registration]:

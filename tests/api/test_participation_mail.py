@@ -92,8 +92,13 @@ async def rows(world: ParticipationWorld, kind: str) -> list[Notification]:
 
 
 async def message(row: Notification) -> Message:
-    stored = await NotificationMessage.get(message_id=row.message_id)
-    return email.message_from_string(stored.body)
+    """The email as the worker sends it: the stored one, or rendered now (rows about one
+    registration are rendered when sent)."""
+    stored = await NotificationMessage.get_or_none(message_id=row.message_id)
+    if stored is not None:
+        return email.message_from_string(stored.body)
+    rendered = render([row], settings=Settings(), key=b"k", now=dt.datetime.now(dt.UTC))
+    return email.message_from_bytes(rendered.data)
 
 
 def calendar_method(mail: Message) -> str | None:

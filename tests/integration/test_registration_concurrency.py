@@ -14,7 +14,7 @@ import pytest
 
 from hub.core import encode_global_id
 from models.enums import RegistrationStatus
-from models.participation import Registration
+from models.participation import Participant, Registration
 from tests.api.participation_world import ParticipationWorld, build_participation_world
 from tests.conftest import GraphQLClient
 
@@ -117,3 +117,29 @@ async def test_many_at_once_fill_capacity_then_wait_in_line(
         range(1, REQUESTS - CAPACITY - CANCELLATIONS + 1)
     )
     assert sum(r.status is RegistrationStatus.CONFIRMED for r in after.values()) == CAPACITY
+
+
+async def test_the_same_person_sent_many_times_at_once_is_registered_once(
+    gql: GraphQLClient, world: ParticipationWorld
+) -> None:
+    calls = [
+        gql(
+            REGISTER,
+            {
+                "input": {
+                    "trainingId": world.training("wide"),
+                    "participant": _resident(7000),
+                    "consent": CONSENT,
+                }
+            },
+            headers=world.headers("partner"),
+        )
+        for _ in range(12)
+    ]
+    bodies = await asyncio.gather(*calls)
+    ids = {b["data"]["registerForTraining"]["registration"]["id"] for b in bodies}
+    assert len(ids) == 1
+    rows = await Registration.filter(training_id=world.trainings["wide"])
+    assert len(rows) == 1
+    # the participants the losing requests created were rolled back with them
+    assert await Participant.filter(phone="+6281310007000").count() == 1
