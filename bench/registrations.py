@@ -18,12 +18,22 @@ the same way. It checks, from the database:
 
 and prints the latencies (p50, p90, p99, max) of both phases and the wall time. Exit status 1
 when a check fails.
+
+    python bench/registrations.py --national --database-url postgres://.../hub_national
+
+On a database holding `hub seed --synthetic national`: starts `hub serve` (response cache
+off), picks 50 upcoming trainings of active plans, and one client process runs 50 concurrent
+clients, each registering new residents for its own training one after the other
+(`--per-client`, 20); prints the registrations' p50/p99. Then `trainings(first: 100)` with
+every count (capacity, registeredCount, placesLeft, waitlistCount, attendedCount), asked 30
+times one after the other: p50.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
@@ -34,6 +44,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +189,156 @@ def percentiles(values: list[float]) -> str:
     )
 
 
+TRAININGS_PAGE = """
+query {
+  trainings(first: 100) { edges { node { id title capacity registeredCount placesLeft
+    waitlistCount attendedCount } } }
+}
+"""
+
+
+async def national_setup(database_url: str, count: int) -> tuple[list[str], str]:
+    """`count` upcoming trainings of active plans (by id), and a PARTNER token."""
+    from hub.access import create_token
+    from hub.core import Settings, encode_global_id, open_database
+    from models.enums import PlanStatus, Role, TrainingStatus
+    from models.plans import Training
+
+    async with open_database(Settings(database_url=database_url)):
+        ids = await (
+            Training.filter(
+                status=TrainingStatus.SCHEDULED,
+                plan__status=PlanStatus.ACTIVE,
+                starts_at__gt=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
+            )
+            .order_by("id")
+            .limit(count)
+            .values_list("id", flat=True)
+        )
+        issued = await create_token(email="bench.national@example.org", role=Role.PARTNER)
+        return [encode_global_id("Training", int(i)) for i in ids], issued.secret
+
+
+def national_clients(
+    base_url: str, token: str, trainings: list[str], per_client: int, queue: Any
+) -> None:
+    """50 clients (one per training) in this process, each registering in turn."""
+
+    async def run() -> tuple[list[float], int]:
+        limits = httpx.Limits(max_connections=len(trainings) + 1)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as http:
+            seen: list[float] = []
+            failed = 0
+
+            async def client(number: int, training: str) -> None:
+                nonlocal failed
+                for i in range(per_client + 1):
+                    n = number * 10_000 + i
+                    call = {
+                        "query": REGISTER,
+                        "variables": {
+                            "input": {
+                                "trainingId": training,
+                                "participant": {
+                                    "name": f"Warga Bench {n}",
+                                    "phone": f"0819-{n // 10000:04d}-{n % 10000:04d}",
+                                    "email": f"bench{n}@example.org" if n % 2 else None,
+                                    "kecamatanCode": "31.71.01",
+                                    "sectorCode": "KULINER",
+                                },
+                                "consent": CONSENT,
+                            }
+                        },
+                    }
+                    began = time.perf_counter()
+                    response = await http.post("/graphql", json=call, headers=headers)
+                    took = time.perf_counter() - began
+                    payload = (response.json().get("data") or {}).get("registerForTraining")
+                    if not payload or not payload.get("registration"):
+                        failed += 1
+                    if i:  # the first of each client warms the connection up
+                        seen.append(took)
+
+            await asyncio.gather(*(client(k, t) for k, t in enumerate(trainings)))
+            return seen, failed
+
+    queue.put(asyncio.run(run()))
+
+
+def national(args: argparse.Namespace, env: dict[str, str], database_url: str) -> int:
+    trainings, token = asyncio.run(national_setup(database_url, args.trainings))
+    if len(trainings) < args.trainings:
+        raise SystemExit("load the national dataset first: hub seed --synthetic national")
+    with serving(env, args.workers) as base_url:
+        context = multiprocessing.get_context("spawn")
+        queue = context.Queue()
+        began = time.time()
+        process = context.Process(
+            target=national_clients, args=(base_url, token, trainings, args.per_client, queue)
+        )
+        process.start()
+        latencies, failed = queue.get(timeout=1200)
+        wall = time.time() - began
+        process.join(timeout=30)
+        print(
+            f"PostgreSQL, national dataset, {args.workers} uvicorn workers, "
+            f"{len(trainings)} clients over {len(trainings)} trainings, in a separate process"
+        )
+        print(
+            f"  {len(latencies)} registrations in {wall:.1f} s ({len(latencies) / wall:.0f}/s), "
+            f"{failed} failed; {percentiles(latencies)}"
+        )
+        page: list[float] = []
+        with httpx.Client(base_url=base_url, timeout=120) as http:
+            for i in range(33):
+                began_page = time.perf_counter()
+                body = http.post("/graphql", json={"query": TRAININGS_PAGE}).json()
+                if i >= 3:
+                    page.append(time.perf_counter() - began_page)
+            edges = body["data"]["trainings"]["edges"]
+        print(
+            f"  trainings(first: 100) with every count, cache off, {len(edges)} trainings: "
+            f"p50 {statistics.median(page) * 1000:.0f} ms, max {max(page) * 1000:.0f} ms "
+            f"({len(page)} requests)"
+        )
+    return 1 if failed else 0
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], workers: int) -> Iterator[str]:
+    """`hub serve` on a loopback port until the block ends; its base URL."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = Path(env["HUB_DATA_DIR"]) / "serve.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "hub.cli", "serve", "--no-demo", "--port", str(port),
+             "--workers", str(workers)],
+            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            deadline = time.time() + 120
+            while True:
+                try:
+                    ready = httpx.post(f"{base_url}/graphql", json={"query": "{ __typename }"})
+                    if ready.is_success:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.time() > deadline or server.poll() is not None:
+                    raise SystemExit(f"the server did not start; see {log_path}")
+                time.sleep(0.3)
+            yield base_url
+        finally:
+            os.killpg(server.pid, 15)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, 9)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
@@ -187,6 +348,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--capacity", type=int, default=50)
     parser.add_argument("--cancellations", type=int, default=20)
+    parser.add_argument("--national", action="store_true", help="the national measurement")
+    parser.add_argument("--trainings", type=int, default=50, help="national: clients (50)")
+    parser.add_argument("--per-client", type=int, default=20, help="national: each (20)")
     args = parser.parse_args()
 
     scratch = tempfile.TemporaryDirectory(prefix="hub-bench-reg-")
@@ -210,6 +374,10 @@ def main() -> int:
         "HUB_WORKER": "off",
         "HUB_CACHE": "off",
     }
+    if args.national:
+        if not args.database_url:
+            raise SystemExit("--national needs --database-url")
+        return national(args, env, database_url)
     training, token = asyncio.run(setup(database_url, args.capacity))
 
     port = free_port()

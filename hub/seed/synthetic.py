@@ -277,7 +277,7 @@ async def _insert(
     if batch:
         await model.bulk_create(batch)
         count += len(batch)
-    if say:
+    if say and (batch or count % 50_000):
         say(f"{what} {count:,}/{total:,}")
     return count
 

@@ -234,3 +234,42 @@ async def test_figures_and_registrations_do_not_grow_statements(
     with count_statements() as cover_again:
         await uncached_gql(COVERAGE)
     assert cover.count == cover_again.count
+
+
+LIST = """
+query ($first: Int, $filter: RegistrationFilter) {
+  registrations(first: $first, filter: $filter) { totalCount edges { node { status position
+    createdAt training { title capacity registeredCount } participant { name phone
+    kecamatan { code } sector { code } } } } }
+}
+"""
+
+
+async def test_the_registrations_list_does_not_grow_statements(
+    uncached_gql: GraphQLClient, world: ParticipationWorld
+) -> None:
+    for i in range(6):
+        await uncached_gql(
+            REGISTER,
+            {
+                "input": {
+                    "trainingId": world.training("wide"),
+                    "participant": resident(40 + i),
+                    "consent": CONSENT,
+                }
+            },
+            headers=world.headers("partner"),
+        )
+    mine = {"trainingId": world.training("wide")}
+    for who in ["admin", "staff", "partner"]:
+        headers = world.headers(who)
+        await uncached_gql(LIST, {"first": 2, "filter": mine}, headers=headers)
+        with count_statements() as few:
+            small = await uncached_gql(LIST, {"first": 2, "filter": mine}, headers=headers)
+        with count_statements() as many:
+            large = await uncached_gql(LIST, {"first": 6, "filter": mine}, headers=headers)
+        assert len(small["data"]["registrations"]["edges"]) == 2
+        assert large["data"]["registrations"]["totalCount"] == 6
+        names = [e["node"]["participant"]["name"] for e in large["data"]["registrations"]["edges"]]
+        assert names == [f"Peminat {40 + i}" for i in range(6)], who
+        assert many.count == few.count, (who, few.statements, many.statements)
