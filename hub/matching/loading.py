@@ -19,7 +19,13 @@ from tortoise import connections
 
 from hub.core import Invalid
 from hub.matching.scoring import CentreNeeds, KecamatanRef, Offer, SectorNeed, SectorRef
-from models.enums import OPEN_PLAN_STATUSES, PlanStatus, RegionLevel, RegistrationStatus
+from models.enums import (
+    OPEN_PLAN_STATUSES,
+    PlanStatus,
+    RegionLevel,
+    RegistrationStatus,
+    TrainingStatus,
+)
 
 _DEMAND, _OWN_MENTORS, _ACTIVE_PLANS = 1, 2, 3  # the kinds of amounts in load_needs
 _WAITING, _WAITING_AT_CENTRE = 4, 5  # distinct residents per sector, and per centre
@@ -125,8 +131,8 @@ async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[Cent
 
     supply = capacity of the centre's own active mentors + mentees that active community
     mentors are allocated by the centre's ACTIVE plans. waiting = distinct residents
-    waitlisted for the centre's upcoming trainings in the sector or interested there in the
-    last 90 days (per centre: distinct over all its sectors)."""
+    waitlisted for the centre's upcoming scheduled trainings in the sector or interested
+    there in the last 90 days (per centre: distinct over all its sectors)."""
     statement = _Statement()
     kecamatans = await statement.rows(
         "SELECT r.id, r.code, r.name, r.parent_id, r.lat, r.lon, c.id AS centre_id "
@@ -141,6 +147,7 @@ async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[Cent
         "SELECT c.kecamatan_id, t.sector_id, g.participant_id FROM registration g "
         "JOIN training t ON t.id = g.training_id JOIN centre c ON c.id = t.centre_id "
         f"WHERE g.status = {statement.param(RegistrationStatus.WAITLISTED.value)} "
+        f"AND t.status = {statement.param(TrainingStatus.SCHEDULED.value)} "
         f"AND t.starts_at > {statement.param(now)} "
         f"AND {scope.condition(statement, 'c.kecamatan_id')} "
         "UNION "

@@ -3,7 +3,7 @@
 With `HUB_SMTP_URL` unset the process also runs the embedded sink, so mail lands in
 `<data folder>/mail`. SIGTERM or SIGINT stop it gracefully: the message in flight is finished,
 rows claimed but not sent are handed back, the connection is closed with QUIT. Beside the
-delivery it runs the daily retention purge of participants (hub.participation.purge)."""
+delivery it runs the daily retention purge of participants (hub.participation.retention)."""
 
 from __future__ import annotations
 

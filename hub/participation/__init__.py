@@ -8,7 +8,6 @@ from hub.participation.participants import (
     ParticipantSpec,
     visible_participant_ids,
 )
-from hub.participation.purge import Purged, purge, purge_daily
 from hub.participation.queries import (
     registration_counts,
     registration_query,
@@ -20,6 +19,7 @@ from hub.participation.registrations import (
     record_attendance,
     register_for_training,
 )
+from hub.participation.retention import Purged, purge, purge_daily
 
 __all__ = [
     "ConsentSpec",

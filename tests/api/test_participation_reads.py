@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from models.enums import TrainingStatus
 from models.participation import Interest
+from models.plans import Training
 from tests.api.participation_world import ParticipationWorld, build_participation_world
 from tests.conftest import GraphQLClient, count_statements
 
@@ -273,3 +275,24 @@ async def test_the_registrations_list_does_not_grow_statements(
         names = [e["node"]["participant"]["name"] for e in large["data"]["registrations"]["edges"]]
         assert names == [f"Peminat {40 + i}" for i in range(6)], who
         assert many.count == few.count, (who, few.statements, many.statements)
+
+
+async def test_a_cancelled_trainings_waitlist_waits_no_more(
+    uncached_gql: GraphQLClient, world: ParticipationWorld
+) -> None:
+    for i in range(3):
+        await uncached_gql(
+            REGISTER,
+            {
+                "input": {
+                    "trainingId": world.training("open"),
+                    "participant": resident(60 + i),
+                    "consent": CONSENT,
+                }
+            },
+            headers=world.headers("partner"),
+        )
+    before = _gambir_kuliner(await uncached_gql(NEEDS, {"code": "31.71.01"}))["waiting"]
+    await Training.filter(id=world.trainings["open"]).update(status=TrainingStatus.CANCELLED)
+    after = _gambir_kuliner(await uncached_gql(NEEDS, {"code": "31.71.01"}))["waiting"]
+    assert after == before - 1

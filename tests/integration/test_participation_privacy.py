@@ -3,6 +3,7 @@ CSV of registrations (in process, and through the `hub` command)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 import os
@@ -246,3 +247,24 @@ def test_the_commands_export_registrations_and_purge(tmp_path: Path) -> None:
     env["HUB_PARTICIPANT_RETENTION_DAYS"] = "0"
     done = _hub(env, "privacy", "purge")
     assert done.stdout.startswith("0 participants were anonymised")  # its training is ahead
+
+
+async def test_the_worker_purges_at_start_and_stops_when_asked(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    from hub.participation import retention as purging
+
+    calls: list[Settings] = []
+
+    async def fake(*, settings: Settings, dry_run: bool = False) -> purging.Purged:
+        calls.append(settings)
+        return purging.Purged(0, 0, dry_run=dry_run)
+
+    monkeypatch.setattr(purging, "purge", fake)
+    stop = asyncio.Event()
+    task = asyncio.create_task(purging.purge_daily(settings, stop))
+    await asyncio.sleep(0.05)
+    assert calls == [settings]
+    stop.set()
+    await asyncio.wait_for(task, timeout=2)
+    assert calls == [settings]  # once a day: not again before stopping

@@ -32,7 +32,13 @@ from models.directory import (
     MentorSkill,
     Sector,
 )
-from models.enums import CommunityKind, PlanStatus, RegionLevel, RegistrationStatus
+from models.enums import (
+    CommunityKind,
+    PlanStatus,
+    RegionLevel,
+    RegistrationStatus,
+    TrainingStatus,
+)
 from models.participation import Interest, Participant, Registration
 from models.plans import Allocation, Plan, Training
 from models.regions import Region
@@ -206,7 +212,9 @@ async def _plain_reading() -> tuple[list[scoring.CentreNeeds], list[scoring.Offe
     # waiting: distinct residents waitlisted for upcoming trainings, or interested within 90 days
     now = dt.datetime.now(dt.UTC)
     waiting: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-    upcoming = {t.id: t for t in await Training.filter(starts_at__gt=now)}
+    upcoming = {
+        t.id: t for t in await Training.filter(starts_at__gt=now, status=TrainingStatus.SCHEDULED)
+    }
     for r in await Registration.filter(status=RegistrationStatus.WAITLISTED):
         if r.training_id in upcoming:
             t = upcoming[r.training_id]
