@@ -17,7 +17,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from hub.core import HubError, Settings, SettingsError
 
@@ -397,11 +397,25 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from hub.directory import export_csv
 
-    target = None if args.file in (None, STDIO) else Path(args.file)
+    if args.kind == "registrations":
+        return cmd_export_registrations(args, settings)
+    target = _export_target(args.file)
+    if target is False:
+        return 2
+    return _write_table(_run(settings, lambda: export_csv(args.kind)), target)
+
+
+def _export_target(file: str | None) -> Path | Literal[False] | None:
+    """Where an export goes: a file, None for standard output, False (said why) when its folder
+    does not exist, checked before the database is opened."""
+    target = None if file in (None, STDIO) else Path(file)
     if target is not None and not target.parent.is_dir():
         _say(f"cannot write {target}: folder {target.parent} does not exist")
-        return 2
-    table = _run(settings, lambda: export_csv(args.kind))
+        return False
+    return target
+
+
+def _write_table(table: str, target: Path | None) -> int:
     if target is None:
         sys.stdout.write(table)
         return 0
@@ -476,6 +490,68 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     restore(settings, Path(args.file))
     _say(f"restored from {args.file}; caches and ETags of the old data no longer match")
     return 0
+
+
+def cmd_export_registrations(args: argparse.Namespace, settings: Settings) -> int:
+    """`hub export registrations --training ID [FILE]`: the training's list, as CSV."""
+    from hub.core import HubError, decode_global_id, encode_global_id
+    from hub.participation import registrations_csv
+
+    if not args.training:
+        _say("export registrations needs --training ID (the training's global id or number)")
+        return 2
+    target = _export_target(args.file)
+    if target is False:
+        return 2
+    training = args.training
+    if training.isascii() and training.isdigit():
+        training = encode_global_id("Training", int(training))  # checked like any global id
+    try:
+        training_id = decode_global_id(training, "Training", field="training")
+        table = _run(settings, lambda: registrations_csv(training_id=training_id))
+    except HubError as error:
+        _say(error.message)
+        return 1
+    return _write_table(table, target)
+
+
+def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
+    """`hub privacy purge [--dry-run]`: anonymise participants past the retention period."""
+    from hub.participation import purge
+
+    done = _run(settings, lambda: purge(settings=settings, dry_run=args.dry_run))
+    verb = "would be" if done.dry_run else "were"
+    print(
+        f"{done.participants} participants {verb} anonymised and {done.interests} interests "
+        f"{verb} removed (retention {settings.participant_retention_days} days)"
+    )
+    return 0
+
+
+def parse_arguments(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> argparse.Namespace:
+    """Like `parse_args`, but `export registrations --training ID FILE` may name its FILE after
+    the option (argparse would take the positionals only before it)."""
+    args, extra = parser.parse_known_args(argv)
+    trailing_file = (
+        getattr(args, "kind", None) == "registrations" and args.file is None and len(extra) == 1
+    )
+    if extra and not (args.command == "export" and trailing_file):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.file = extra[0]
+    return args
+
+
+def add_participation_commands(commands: Any) -> None:
+    privacy = commands.add_parser("privacy", help="retention of participants' personal data")
+    privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True)
+    purging = privacy_commands.add_parser(
+        "purge", help="anonymise participants past HUB_PARTICIPANT_RETENTION_DAYS"
+    )
+    purging.add_argument("--dry-run", action="store_true", help="only count what would go")
+    privacy.set_defaults(func=cmd_privacy)
 
 
 def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
@@ -617,10 +693,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="check and report what would change; write nothing"
     )
     importing.set_defaults(func=cmd_import)
-    exporting = commands.add_parser("export", help="export communities, mentors or demand as CSV")
-    exporting.add_argument("kind", choices=kinds)
+    exporting = commands.add_parser(
+        "export", help="export communities, mentors, demand or a training's registrations as CSV"
+    )
+    exporting.add_argument("kind", choices=[*kinds, "registrations"])
     exporting.add_argument(
         "file", metavar="FILE", nargs="?", help="the CSV file to write; - or none: standard output"
+    )
+    exporting.add_argument(
+        "--training", metavar="ID", help="registrations: the training (global id or number)"
     )
     exporting.set_defaults(func=cmd_export)
 
@@ -642,6 +723,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--yes", action="store_true", help="do not ask for confirmation on a terminal"
     )
     person.set_defaults(func=cmd_person)
+    add_participation_commands(commands)
 
     backup = commands.add_parser(
         "backup",
@@ -668,7 +750,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_arguments(build_parser(), argv)
     try:
         settings = Settings.from_env()
     except SettingsError as error:

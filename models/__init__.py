@@ -7,4 +7,5 @@ MODEL_MODULES = [
     "models.accounts",
     "models.notifications",
     "models.audit",
+    "models.participation",
 ]

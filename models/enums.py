@@ -63,3 +63,17 @@ class DeliveryMode(StrEnum):
 
 OPEN_PLAN_STATUSES = (PlanStatus.PROPOSED, PlanStatus.ACTIVE)
 """Plans that hold their mentors' capacity and time."""
+
+
+class RegistrationStatus(StrEnum):
+    CONFIRMED = "CONFIRMED"
+    WAITLISTED = "WAITLISTED"
+    CANCELLED = "CANCELLED"
+
+
+class ConsentChannel(StrEnum):
+    APP = "APP"
+    WEB = "WEB"
+    PAPER = "PAPER"
+    PHONE = "PHONE"
+    IN_PERSON = "IN_PERSON"

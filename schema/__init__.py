@@ -33,6 +33,8 @@ from schema.matching.queries import MatchingQueries
 from schema.nodes import NODE_TYPES, NodeQueries
 from schema.notifications.mutations import NotificationMutations
 from schema.notifications.queries import NotificationQueries
+from schema.participation.mutations import ParticipationMutations
+from schema.participation.queries import ParticipationQueries
 from schema.plans.mutations import PlanMutations
 from schema.plans.queries import PlanQueries
 from schema.prefetch import resolve_attribute
@@ -55,6 +57,7 @@ class Query(
     MatchingQueries,
     AuditQueries,
     NodeQueries,
+    ParticipationQueries,
 ):
     pass
 
@@ -62,7 +65,13 @@ class Query(
 @strawberry.type(
     description="Change the graph. Every mutation returns `errors` for the expected failures."
 )
-class Mutation(PlanMutations, AccountMutations, NotificationMutations, DirectoryMutations):
+class Mutation(
+    PlanMutations,
+    AccountMutations,
+    NotificationMutations,
+    DirectoryMutations,
+    ParticipationMutations,
+):
     pass
 
 

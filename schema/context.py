@@ -29,6 +29,12 @@ from schema.directory.loaders import (
 )
 from schema.matching.loaders import MatchingLoaders
 from schema.notifications.loaders import NotificationsByPlanIdLoader
+from schema.participation.loaders import (
+    ParticipantByIdLoader,
+    RegistrationByIdLoader,
+    RegistrationCountsByTrainingIdLoader,
+    RegistrationsByTrainingIdLoader,
+)
 from schema.plans.loaders import (
     AccountByIdLoader,
     AllocationsByPlanIdLoader,
@@ -92,6 +98,11 @@ class Loaders:
         default_factory=NotificationsByPlanIdLoader
     )
     matching: MatchingLoaders = field(default_factory=MatchingLoaders)
+    participant_by_id: ParticipantByIdLoader = field(default_factory=ParticipantByIdLoader)
+    registration_by_id: RegistrationByIdLoader = field(default_factory=RegistrationByIdLoader)
+    registration_counts_by_training_id: RegistrationCountsByTrainingIdLoader = field(
+        default_factory=RegistrationCountsByTrainingIdLoader
+    )
 
 
 @dataclass
@@ -105,6 +116,7 @@ class Context:
     response: Response | None = None
     loaders: Loaders = field(default_factory=Loaders)
     _plan_mentor_ids: asyncio.Task[set[int]] | None = None
+    _registrations_by_training_id: RegistrationsByTrainingIdLoader | None = None
 
     def __post_init__(self) -> None:
         _current.set(self)
@@ -119,6 +131,13 @@ class Context:
         if self._plan_mentor_ids is None:
             self._plan_mentor_ids = asyncio.ensure_future(mentors_in_open_plans_of(self.viewer))
         return await self._plan_mentor_ids
+
+    def registrations_by_training_id(self) -> RegistrationsByTrainingIdLoader:
+        """The registrations the viewer may see, by training (made once per request: it
+        depends on the viewer)."""
+        if self._registrations_by_training_id is None:
+            self._registrations_by_training_id = RegistrationsByTrainingIdLoader(self.viewer)
+        return self._registrations_by_training_id
 
 
 _current: ContextVar[Context] = ContextVar("hub_request_context")

@@ -91,6 +91,10 @@ RULES: dict[str, TextRule] = {
     "areaCodes": CODE,
     "entity": CODE,
     "locale": TextRule(16),
+    # residents' consent and registrations (lengths as hub/participation checks them)
+    "purpose": TextRule(300),
+    "textVersion": TextRule(40),
+    "idempotencyKey": TextRule(100),
     # cursors
     "after": TextRule(MAX_ID_LENGTH, kind="A cursor of this list"),
 }

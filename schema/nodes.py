@@ -19,10 +19,22 @@ from hub.core.ids import parse_global_id, quote_input
 from schema.accounts.types import Account
 from schema.context import Info
 from schema.directory.types import Centre, Community, Mentor
+from schema.participation.types import Participant, Registration
 from schema.plans.types import Plan, Training
 from schema.regions.types import Kecamatan, Kota
 
-NODE_TYPES: list[type[Any]] = [Kota, Kecamatan, Centre, Community, Mentor, Training, Plan, Account]
+NODE_TYPES: list[type[Any]] = [
+    Kota,
+    Kecamatan,
+    Centre,
+    Community,
+    Mentor,
+    Training,
+    Plan,
+    Account,
+    Registration,
+    Participant,
+]
 _BY_NAME = {t.__name__: t for t in NODE_TYPES}
 
 

@@ -24,6 +24,7 @@ class Entity(StrEnum):
     MENTOR = "Mentor"
     DEMAND = "Demand"
     ACCOUNT = "Account"
+    PARTICIPANT = "Participant"
     PERSON = "Person"
     """A personal-data request for an address the hub holds nothing about."""
 
@@ -35,6 +36,7 @@ class Action(StrEnum):
     SET = "SET"
     PERSONAL_DATA_EXPORT = "PERSONAL_DATA_EXPORT"
     PERSONAL_DATA_ERASE = "PERSONAL_DATA_ERASE"
+    ANONYMISE = "ANONYMISE"
 
 
 async def actor_label(viewer: Viewer) -> str:

@@ -1,7 +1,8 @@
 """Personal-data rights (UU PDP 27/2022): what the hub holds about a person, and erasing it.
 
-A person is found by email address: as a mentor, as an account, as the recipient of
-notifications and as the owner of notification preferences. `export_person` gathers all of it;
+A person is found by email address: as a mentor, as an account, as a participant (a resident
+registered for trainings), as the recipient of notifications and as the owner of notification
+preferences. `export_person` gathers all of it;
 `erase_person` removes the contact data and replaces the name with a pseudonym, keeping every
 row (plans, allocations, trainings and history stay consistent). Both are recorded in the audit
 log, which itself keeps no personal values of an erased person."""
@@ -21,6 +22,7 @@ from models.audit import AuditEntry
 from models.directory import Centre, Community, Mentor, MentorSkill
 from models.enums import NotificationStatus, Role
 from models.notifications import Notification, NotificationMessage
+from models.participation import Interest, Participant, Registration
 from models.plans import Allocation, Plan, PlanEvent, PlanParty, TrainingMentor
 
 CLI_PERSON = "cli person"
@@ -162,6 +164,7 @@ async def export_person(*, email: str, actor_label: str = CLI_PERSON) -> dict[st
         _notifications_of(address, [m.id for m in mentors], [a.id for a in accounts])
     ).order_by("id")
     preferences = await NotificationPreference.filter(email__iexact=address).order_by("kind")
+    participants = await Participant.filter(email__iexact=address).order_by("id")
     data = {
         "email": address,
         "exportedAt": _when(dt.datetime.now(dt.UTC)),
@@ -186,9 +189,11 @@ async def export_person(*, email: str, actor_label: str = CLI_PERSON) -> dict[st
             {"kind": p.kind, "mode": p.mode.value, "updatedAt": _when(p.updated_at)}
             for p in preferences
         ],
+        "participants": [await _participant_data(p) for p in participants],
     }
     async with write_transaction():
         await _record(audit.Action.PERSONAL_DATA_EXPORT, mentors, accounts, actor_label, {})
+        await _record_participants(audit.Action.PERSONAL_DATA_EXPORT, participants, actor_label)
         await dataversion.bump()
     return data
 
@@ -303,6 +308,11 @@ async def erase_person(*, email: str, actor_label: str = CLI_PERSON) -> dict[str
         ).delete()
         preferences = await NotificationPreference.filter(email__iexact=address).delete()
         await _scrub_history(secrets, mentor_ids, account_ids, address)
+        participant_ids = await anonymise_participants(
+            Participant.filter(email__iexact=address, anonymised_at__isnull=True),
+            action=audit.Action.PERSONAL_DATA_ERASE,
+            actor_label=actor_label,
+        )
 
         await _record(
             audit.Action.PERSONAL_DATA_ERASE,
@@ -321,6 +331,7 @@ async def erase_person(*, email: str, actor_label: str = CLI_PERSON) -> dict[str
         "accounts": account_ids,
         "notifications": len(notifications),
         "notificationPreferences": preferences,
+        "participants": participant_ids,
     }
 
 
@@ -389,3 +400,129 @@ async def _scrub_history(
         cleaned = scrub(party.note, secrets)
         if cleaned != party.note:
             await PlanParty.filter(id=party.id).update(note=cleaned)
+
+
+async def _participant_data(participant: Participant) -> dict[str, Any]:
+    registrations = (
+        await Registration.filter(participant_id=participant.id)
+        .select_related("training")
+        .order_by("id")
+    )
+    interests = (
+        await Interest.filter(participant_id=participant.id)
+        .select_related("centre", "sector")
+        .order_by("id")
+    )
+    place = await participant.kecamatan
+    sector = await participant.sector
+    return {
+        "id": participant.id,
+        "name": participant.name,
+        "phone": participant.phone,
+        "email": participant.email,
+        "kecamatan": place.code,
+        "sector": sector.code,
+        "consent": {
+            "purpose": participant.consent_purpose,
+            "textVersion": participant.consent_text_version,
+            "channel": participant.consent_channel.value,
+            "at": _when(participant.consent_at),
+        },
+        "createdAt": _when(participant.created_at),
+        "anonymisedAt": _when(participant.anonymised_at),
+        "registrations": [
+            {
+                "training": r.training.title,
+                "startsAt": _when(r.training.starts_at),
+                "status": r.status.value,
+                "position": r.position,
+                "attended": r.attended,
+                "createdAt": _when(r.created_at),
+                "cancelledAt": _when(r.cancelled_at),
+            }
+            for r in registrations
+        ],
+        "interests": [
+            {"centre": i.centre.name, "sector": i.sector.code, "createdAt": _when(i.created_at)}
+            for i in interests
+        ],
+    }
+
+
+async def _record_participants(
+    action: audit.Action, participants: list[Participant], actor_label: str
+) -> None:
+    for participant in participants:
+        await audit.record(
+            viewer=COMMAND_LINE,
+            label=actor_label,
+            action=action,
+            entity=audit.Entity.PARTICIPANT,
+            entity_id=participant.id,
+            before=None,
+            after={"found": True},
+        )
+
+
+def participant_pseudonym(participant_id: int) -> str:
+    return f"Peserta #{participant_id} (dihapus)"
+
+
+async def anonymise_participants(
+    query: Any, *, action: audit.Action, actor_label: str
+) -> list[int]:
+    """Empty the name and contact data of the participants `query` selects (inside a write
+    transaction). Their registrations and interests stay as anonymous counts; their emails
+    not yet sent are skipped, and their names and numbers leave the audit log and the outbox.
+    Each is recorded in the audit log without personal values. Returns their ids."""
+    participants = await query.select_for_update().order_by("id")
+    if not participants:
+        return []
+    ids = [p.id for p in participants]
+    secrets: dict[str, str] = {}
+    addresses = []
+    for p in participants:
+        secrets.update({t: "(dihapus)" for t in [p.email, p.phone] if t})
+        if p.name and len(p.name) >= MIN_NAME_LENGTH:
+            secrets[p.name] = participant_pseudonym(p.id)
+        if p.email:
+            addresses.append(p.email)
+    now = dt.datetime.now(dt.UTC)
+    await Participant.filter(id__in=ids).update(
+        name=None, phone=None, email=None, anonymised_at=now
+    )
+    await Registration.filter(participant_id__in=ids).update(idempotency_key=None)
+    if addresses:
+        notifications = await Notification.filter(recipient_email__in=addresses)
+        for n in notifications:
+            n.recipient_email = ""
+            n.recipient_name = scrub(n.recipient_name, secrets)
+            n.context = scrub(n.context, secrets)
+            if n.status in UNSENT:
+                n.status = NotificationStatus.SKIPPED
+            await n.save()
+        await NotificationMessage.filter(
+            message_id__in=[n.message_id for n in notifications]
+        ).delete()
+        await NotificationPreference.filter(email__in=addresses).delete()
+    for entry in await AuditEntry.filter(entity=audit.Entity.PARTICIPANT.value, entity_id__in=ids):
+        entry.before = _erase_values(entry.before, participant_pseudonym(entry.entity_id or 0))
+        entry.after = _erase_values(entry.after, participant_pseudonym(entry.entity_id or 0))
+        entry.before = scrub(entry.before, secrets)
+        entry.after = scrub(entry.after, secrets)
+        await entry.save(update_fields=["before", "after"])
+    await AuditEntry.bulk_create(
+        [
+            AuditEntry(
+                actor_id=None,
+                actor_label=actor_label,
+                action=action.value,
+                entity=audit.Entity.PARTICIPANT.value,
+                entity_id=pid,
+                before=None,
+                after={"erased": ["name", "phone", "email"]},
+            )
+            for pid in ids
+        ]
+    )
+    return ids

@@ -286,6 +286,7 @@ def coverage_many(
             supply=n.supply,
             gap=n.gap,
             coalition_coverage=c,
+            waiting=n.waiting,
         )
         for n, c in zip(needs, coverages, strict=True)
     ]

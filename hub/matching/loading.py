@@ -10,6 +10,7 @@ PostgreSQL (only the placeholders differ).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
@@ -18,9 +19,18 @@ from tortoise import connections
 
 from hub.core import Invalid
 from hub.matching.scoring import CentreNeeds, KecamatanRef, Offer, SectorNeed, SectorRef
-from models.enums import OPEN_PLAN_STATUSES, PlanStatus, RegionLevel
+from models.enums import (
+    OPEN_PLAN_STATUSES,
+    PlanStatus,
+    RegionLevel,
+    RegistrationStatus,
+    TrainingStatus,
+)
 
 _DEMAND, _OWN_MENTORS, _ACTIVE_PLANS = 1, 2, 3  # the kinds of amounts in load_needs
+_WAITING, _WAITING_AT_CENTRE = 4, 5  # distinct residents per sector, and per centre
+INTEREST_DAYS = 90
+"""Interest expressed within this many days counts as waiting."""
 
 
 class _Statement:
@@ -120,7 +130,9 @@ async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[Cent
     """Each kecamatan of `scope`, by code, with its centre's demand, supply and gap per sector.
 
     supply = capacity of the centre's own active mentors + mentees that active community
-    mentors are allocated by the centre's ACTIVE plans."""
+    mentors are allocated by the centre's ACTIVE plans. waiting = distinct residents
+    waitlisted for the centre's upcoming scheduled trainings in the sector or interested
+    there in the last 90 days (per centre: distinct over all its sectors)."""
     statement = _Statement()
     kecamatans = await statement.rows(
         "SELECT r.id, r.code, r.name, r.parent_id, r.lat, r.lon, c.id AS centre_id "
@@ -129,10 +141,28 @@ async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[Cent
         f"AND {scope.condition(statement, 'r.id')} ORDER BY r.code"
     )
     statement = _Statement()
+    now = dt.datetime.now(dt.UTC)
+    waiting = (
+        "WITH waiting AS ("
+        "SELECT c.kecamatan_id, t.sector_id, g.participant_id FROM registration g "
+        "JOIN training t ON t.id = g.training_id JOIN centre c ON c.id = t.centre_id "
+        f"WHERE g.status = {statement.param(RegistrationStatus.WAITLISTED.value)} "
+        f"AND t.status = {statement.param(TrainingStatus.SCHEDULED.value)} "
+        f"AND t.starts_at > {statement.param(now)} "
+        f"AND {scope.condition(statement, 'c.kecamatan_id')} "
+        "UNION "
+        "SELECT c.kecamatan_id, i.sector_id, i.participant_id FROM interest i "
+        "JOIN centre c ON c.id = i.centre_id "
+        f"WHERE i.created_at >= {statement.param(now - dt.timedelta(days=INTEREST_DAYS))} "
+        f"AND {scope.condition(statement, 'c.kecamatan_id')}) "
+    )
     amounts = await statement.rows(
-        "SELECT x.kecamatan_id, x.sector_id, "
+        f"{waiting}SELECT x.kecamatan_id, x.sector_id, "
         f"SUM(CASE WHEN x.kind = {_DEMAND} THEN x.amount ELSE 0 END) AS demand, "
-        f"SUM(CASE WHEN x.kind = {_DEMAND} THEN 0 ELSE x.amount END) AS supply FROM ("
+        f"SUM(CASE WHEN x.kind IN ({_OWN_MENTORS}, {_ACTIVE_PLANS}) THEN x.amount ELSE 0 END) "
+        "AS supply, "
+        f"SUM(CASE WHEN x.kind IN ({_WAITING}, {_WAITING_AT_CENTRE}) THEN x.amount ELSE 0 END) "
+        "AS waiting FROM ("
         f"SELECT c.kecamatan_id, d.sector_id, {_DEMAND} AS kind, d.demand AS amount "
         "FROM demand d JOIN centre c ON c.id = d.centre_id "
         f"WHERE {scope.condition(statement, 'c.kecamatan_id')} "
@@ -147,12 +177,27 @@ async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[Cent
         "JOIN allocation a ON a.plan_id = p.id JOIN mentor m ON m.id = a.mentor_id "
         f"WHERE p.status = {statement.param(PlanStatus.ACTIVE.value)} "
         "AND m.active AND m.community_id IS NOT NULL "
-        f"AND {scope.condition(statement, 'c.kecamatan_id')}"
+        f"AND {scope.condition(statement, 'c.kecamatan_id')} "
+        "UNION ALL "
+        f"SELECT w.kecamatan_id, w.sector_id, {_WAITING} AS kind, "
+        "COUNT(DISTINCT w.participant_id) AS amount FROM waiting w "
+        "GROUP BY w.kecamatan_id, w.sector_id "
+        "UNION ALL "
+        f"SELECT w.kecamatan_id, NULL AS sector_id, {_WAITING_AT_CENTRE} AS kind, "
+        "COUNT(DISTINCT w.participant_id) AS amount FROM waiting w GROUP BY w.kecamatan_id"
         ") x GROUP BY x.kecamatan_id, x.sector_id HAVING SUM(x.amount) > 0"
     )
-    found: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+    found: dict[int, dict[int, tuple[int, int, int]]] = defaultdict(dict)
+    waiting_at: dict[int, int] = {}
     for row in amounts:
-        found[row["kecamatan_id"]][row["sector_id"]] = (int(row["demand"]), int(row["supply"]))
+        if row["sector_id"] is None:
+            waiting_at[row["kecamatan_id"]] = int(row["waiting"])
+            continue
+        found[row["kecamatan_id"]][row["sector_id"]] = (
+            int(row["demand"]),
+            int(row["supply"]),
+            int(row["waiting"]),
+        )
     order = list(catalogue.values())
     needs = []
     for k in kecamatans:
@@ -166,7 +211,8 @@ async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[Cent
         )
         amounts_of = found.get(k["id"], {}) if k["centre_id"] is not None else {}
         sectors = tuple(SectorNeed(s, *amounts_of[s.id]) for s in order if s.id in amounts_of)
-        needs.append(CentreNeeds(kecamatan, k["centre_id"], sectors))
+        waiting_here = waiting_at.get(k["id"], 0) if k["centre_id"] is not None else 0
+        needs.append(CentreNeeds(kecamatan, k["centre_id"], sectors, waiting_here))
     return needs
 
 

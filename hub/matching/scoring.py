@@ -68,11 +68,13 @@ class KecamatanRef:
 
 @dataclass(frozen=True, slots=True)
 class SectorNeed:
-    """`demand`, `supply` and `gap` = max(0, demand - supply) of one centre in one sector."""
+    """`demand`, `supply` and `gap` = max(0, demand - supply) of one centre in one sector;
+    `waiting` (residents waitlisted or interested) is shown beside them and enters no formula."""
 
     sector: SectorRef
     demand: int
     supply: int
+    waiting: int = 0
 
     @property
     def gap(self) -> int:
@@ -86,6 +88,8 @@ class CentreNeeds:
     kecamatan: KecamatanRef
     centre_id: int | None
     sectors: tuple[SectorNeed, ...] = ()
+    waiting: int = 0
+    """Distinct residents waiting at the centre, all sectors together."""
 
     def gaps(self, sector_ids: frozenset[int] | None = None) -> dict[int, int]:
         """The positive gaps by sector id, only of `sector_ids` when given."""
@@ -170,6 +174,7 @@ class CoverageRow:
     supply: int
     gap: int
     coalition_coverage: float
+    waiting: int = 0
 
 
 def reach(area_codes: Sequence[str], kecamatan_code: str) -> Reach | None:
@@ -326,4 +331,5 @@ def coverage_row(
         supply=needs.supply,
         gap=needs.gap,
         coalition_coverage=found.coverage,
+        waiting=needs.waiting,
     )

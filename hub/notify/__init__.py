@@ -2,6 +2,7 @@
 
     events.py       the kinds of event, Message-IDs, calendar UIDs, the digest time
     outbox.py       which emails a plan event makes; rows written in the change's transaction
+    participants.py the emails to residents about their registrations, reminders included
     preferences.py  per address and kind of event: IMMEDIATE (default), DIGEST or OFF
     unsubscribe.py  signed one-click unsubscribe tokens (no account needed)
     render.py       subject, plain text and HTML from Jinja2 templates, in Indonesian or English
@@ -34,6 +35,7 @@ from hub.notify.events import EventKind
 from hub.notify.listing import notification_query
 from hub.notify.outbox import notify_plan_event
 from hub.notify.pages import unsubscribe_endpoint
+from hub.notify.participants import notify_registration
 from hub.notify.preferences import update_viewer_preferences, viewer_preferences
 from hub.notify.runner import run_worker
 
@@ -41,6 +43,7 @@ __all__ = [
     "EventKind",
     "notification_query",
     "notify_plan_event",
+    "notify_registration",
     "run_worker",
     "unsubscribe_endpoint",
     "update_viewer_preferences",

@@ -220,6 +220,10 @@ async def notify_plan_event(
     plan = await Plan.get_or_none(id=plan_id).select_related("centre")
     if plan is None:
         raise NotFound(f"no plan with id {plan_id}")
+    if training_ids and kind in (EventKind.TRAINING_CHANGED, EventKind.TRAINING_CANCELLED):
+        from hub.notify.participants import notify_training_participants
+
+        await notify_training_participants(kind=kind, training_ids=training_ids, settings=settings)
     recipients = await plan_recipients(plan=plan, actor_id=actor_id)
     if not recipients:
         return 0

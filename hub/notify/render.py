@@ -25,7 +25,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from hub.core import Settings
 from hub.core.validation import single_line
 from hub.notify.calendar import training_invite
-from hub.notify.events import JAKARTA, EventKind, base_url
+from hub.notify.events import JAKARTA, PARTICIPANT_KINDS, EventKind, base_url
 from hub.notify.unsubscribe import make_token
 from models.enums import DeliveryMode
 
@@ -140,6 +140,12 @@ KIND_NAMES: dict[str, dict[EventKind, str]] = {
         EventKind.TRAINING_SCHEDULED: "pelatihan dijadwalkan",
         EventKind.TRAINING_CHANGED: "jadwal pelatihan berubah",
         EventKind.TRAINING_CANCELLED: "pelatihan dibatalkan",
+        EventKind.PARTICIPANT_CONFIRMED: "pendaftaran pelatihan dikonfirmasi",
+        EventKind.PARTICIPANT_WAITLISTED: "masuk daftar tunggu pelatihan",
+        EventKind.PARTICIPANT_PROMOTED: "dapat tempat dari daftar tunggu",
+        EventKind.PARTICIPANT_REMINDER: "pengingat pelatihan",
+        EventKind.PARTICIPANT_CHANGED: "perubahan jadwal pelatihan Anda",
+        EventKind.PARTICIPANT_CANCELLED: "pembatalan pelatihan Anda",
     },
     "en": {
         EventKind.PLAN_PROPOSED: "plan proposed",
@@ -152,9 +158,40 @@ KIND_NAMES: dict[str, dict[EventKind, str]] = {
         EventKind.TRAINING_SCHEDULED: "training scheduled",
         EventKind.TRAINING_CHANGED: "training rescheduled",
         EventKind.TRAINING_CANCELLED: "training cancelled",
+        EventKind.PARTICIPANT_CONFIRMED: "training registration confirmed",
+        EventKind.PARTICIPANT_WAITLISTED: "on a training's waitlist",
+        EventKind.PARTICIPANT_PROMOTED: "a place from the waitlist",
+        EventKind.PARTICIPANT_REMINDER: "training reminder",
+        EventKind.PARTICIPANT_CHANGED: "your training rescheduled",
+        EventKind.PARTICIPANT_CANCELLED: "your training cancelled",
     },
 }
 """Kinds of event in words, for the unsubscribe page."""
+
+PARTICIPANT_SUBJECTS = {
+    EventKind.PARTICIPANT_CONFIRMED: "Pendaftaran Anda dikonfirmasi: {training}",
+    EventKind.PARTICIPANT_WAITLISTED: "Anda di daftar tunggu nomor {position}: {training}",
+    EventKind.PARTICIPANT_PROMOTED: "Anda mendapat tempat: {training}",
+    EventKind.PARTICIPANT_REMINDER: "Pengingat: {training} besok",
+    EventKind.PARTICIPANT_CHANGED: "Jadwal pelatihan Anda berubah: {training}",
+    EventKind.PARTICIPANT_CANCELLED: "Pelatihan Anda dibatalkan: {training}",
+}
+PARTICIPANT_HEADLINES = {
+    EventKind.PARTICIPANT_CONFIRMED: "Pendaftaran Anda untuk pelatihan berikut sudah dikonfirmasi.",
+    EventKind.PARTICIPANT_WAITLISTED: (
+        "Pelatihan berikut sudah penuh. Anda berada di daftar tunggu nomor {position}; kami "
+        "akan mengabari Anda bila ada tempat."
+    ),
+    EventKind.PARTICIPANT_PROMOTED: (
+        "Kabar baik: ada tempat kosong dan pendaftaran Anda kini dikonfirmasi."
+    ),
+    EventKind.PARTICIPANT_REMINDER: "Pelatihan Anda dimulai dalam 24 jam.",
+    EventKind.PARTICIPANT_CHANGED: (
+        "Waktu atau tempat pelatihan Anda berubah; berikut jadwal terbaru."
+    ),
+    EventKind.PARTICIPANT_CANCELLED: "Pendaftaran Anda untuk pelatihan berikut dibatalkan.",
+}
+"""Subjects and headlines of the emails to residents (Indonesian)."""
 
 SOMEONE = {"id": "Seseorang", "en": "Someone"}
 DIGEST_SUBJECT = {
@@ -277,8 +314,33 @@ class Item:
     trainings: list[dict[str, Any]]
 
 
+def _participant_item(row: Addressed) -> Item:
+    kind = EventKind(row.kind)
+    context = row.context
+    trainings = [
+        {**t, "when": format_period(t["starts_at"], t["ends_at"], "id")}
+        for t in context.get("trainings", [])
+    ]
+    values = {
+        "training": trainings[0]["title"] if trainings else "",
+        "position": (context.get("registration") or {}).get("position") or "",
+    }
+    headline = str(context.get("headline") or PARTICIPANT_HEADLINES[kind]).format(**values)
+    return Item(
+        kind=kind,
+        subject=PARTICIPANT_SUBJECTS[kind].format(**values),
+        headline=headline,
+        context=context,
+        plan_url="",
+        plan_status="",
+        trainings=trainings,
+    )
+
+
 def _item(row: Addressed, locale: str, settings: Settings) -> Item:
     kind = EventKind(row.kind)
+    if kind in PARTICIPANT_KINDS:
+        return _participant_item(row)
     context = row.context
     plan = context["plan"]
     trainings = [
@@ -332,6 +394,8 @@ def render(rows: Sequence[Addressed], *, settings: Settings, key: bytes, now: da
         "format_day": lambda iso: format_day(date.fromisoformat(iso), locale),
     }
     template = "digest" if digest else "event"
+    if items[0].kind in PARTICIPANT_KINDS:
+        locale, template = "id", "participant"
     env = templates()
     text = env.get_template(f"{locale}/{template}.txt").render(values)
     html = env.get_template(f"{locale}/{template}.html").render(values)

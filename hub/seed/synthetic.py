@@ -5,6 +5,10 @@ mentors; 5,000 communities serving areas at every level (a kecamatan or several,
 several, a province, mixes of levels, anywhere) with 60,000 mentors; demand for every centre
 and sector, a few hundred to a few thousand entrepreneurs per centre, far beyond what its four
 mentors offer; and 3,000 joint plans in every status, whose allocations hold and add places.
+Residents in the loop: 375,000 participants (with their consent), the trainings of active and
+completed plans (past ones done, with attendance; upcoming ones filled, some beyond capacity
+with a waitlist), and 100,000 interests of the last 120 days. Training and interest dates are
+counted from the day of the load (`today`), so upcoming trainings stay upcoming.
 
 Province 31 is Jakarta with its real codes and names (the reference data); the other provinces
 carry the real Kemendagri province codes and synthetic kota and kecamatan in the same format
@@ -22,7 +26,7 @@ import datetime as dt
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 
 from tortoise import connections
@@ -42,8 +46,17 @@ from models.directory import (
     MentorSkill,
     Sector,
 )
-from models.enums import CommunityKind, PartyStatus, PlanStatus, RegionLevel
-from models.plans import Allocation, Plan, PlanEvent, PlanParty, Training
+from models.enums import (
+    CommunityKind,
+    ConsentChannel,
+    PartyStatus,
+    PlanStatus,
+    RegionLevel,
+    RegistrationStatus,
+    TrainingStatus,
+)
+from models.participation import Interest, Participant, Registration
+from models.plans import Allocation, Plan, PlanEvent, PlanParty, Training, TrainingOrganiser
 from models.regions import Region
 
 DEFAULT_SEED = 2017
@@ -101,6 +114,8 @@ class Size:
     community_mentors: int = 60000
     mentors_per_centre: int = 4
     plans: int = 3000
+    participants: int = 375_000
+    interests: int = 100_000
 
     def scaled(self, factor: float) -> Size:
         """A smaller (or larger) dataset of the same shape; Jakarta is always whole."""
@@ -118,6 +133,8 @@ class Size:
             communities=communities,
             community_mentors=max(communities, round(self.community_mentors * factor)),
             plans=round(self.plans * factor),
+            participants=max(200, round(self.participants * factor)),
+            interests=max(50, round(self.interests * factor)),
         )
 
 
@@ -139,6 +156,10 @@ class Loaded:
     community_areas: int
     plans: int
     allocations: int
+    trainings: int
+    participants: int
+    registrations: int
+    interests: int
     seconds: float
 
     def summary(self) -> str:
@@ -234,7 +255,15 @@ class _Generator:
         return self.rng.choices(self.sectors, weights=self.weights)[0]
 
 
-async def _insert(model: type[Model], rows: Iterable[Model]) -> int:
+async def _insert(
+    model: type[Model],
+    rows: Iterable[Model],
+    *,
+    say: Callable[[str], None] | None = None,
+    what: str = "",
+    total: int = 0,
+) -> int:
+    """Bulk inserts of BATCH rows; `say` hears the count every 50,000 rows and at the end."""
     batch: list[Model] = []
     count = 0
     for row in rows:
@@ -243,13 +272,25 @@ async def _insert(model: type[Model], rows: Iterable[Model]) -> int:
             await model.bulk_create(batch)
             count += len(batch)
             batch = []
+            if say and count % 50_000 == 0:
+                say(f"{what} {count:,}/{total:,}")
     if batch:
         await model.bulk_create(batch)
         count += len(batch)
+    if say and (batch or count % 50_000):
+        say(f"{what} {count:,}/{total:,}")
     return count
 
 
-NATIONAL_STEPS = ("regions", "centres", "centre mentors", "demand", "communities", "plans")
+NATIONAL_STEPS = (
+    "regions",
+    "centres",
+    "centre mentors",
+    "demand",
+    "communities",
+    "plans",
+    "residents",
+)
 """The steps of `load_national`, in order, as its `step` callback names them."""
 
 
@@ -261,11 +302,14 @@ async def load_national(
     *,
     seed: int = DEFAULT_SEED,
     size: Size = NATIONAL,
+    today: dt.date | None = None,
     step: Callable[[str], None] = _no_progress,
+    progress: Callable[[str], None] | None = None,
 ) -> Loaded:
     """Generate the national dataset into an empty database (reference data is loaded first
     when missing). All in one transaction: on any error nothing stays. `step` is called with
-    each of `NATIONAL_STEPS` as it begins (a progress bar)."""
+    each of `NATIONAL_STEPS` as it begins (a progress bar); `progress`, when given, also hears
+    how far each table of residents has come."""
     started = time.perf_counter()
     await _check_for_national_data()
     await load_reference_data()
@@ -297,6 +341,12 @@ async def load_national(
         skills += sum(len(s) for m in community_mentors.values() for _, s in m)
         step("plans")
         plans, allocations = await _plans(gen, centres, kecamatans, community_mentors)
+        step("residents")
+        say = progress or (lambda line: None)
+        say(f"directory and plans written ({time.perf_counter() - started:.0f} s)")
+        residents = await _residents(
+            gen, kecamatans, centres, today or dt.datetime.now(dt.UTC).date(), say
+        )
         await _reset_sequences()
         await dataversion.bump()
     return Loaded(
@@ -311,6 +361,10 @@ async def load_national(
         community_areas=areas,
         plans=plans,
         allocations=allocations,
+        trainings=residents.trainings,
+        participants=residents.participants,
+        registrations=residents.registrations,
+        interests=residents.interests,
         seconds=time.perf_counter() - started,
     )
 
@@ -624,10 +678,153 @@ async def _reset_sequences() -> None:
         return
     for model in (
         Region, Centre, Mentor, MentorSkill, Demand, Community, CommunitySector, CommunityArea,
-        Plan, PlanParty, Allocation, PlanEvent,
+        Plan, PlanParty, Allocation, PlanEvent, Training, TrainingOrganiser, Participant,
+        Registration, Interest,
     ):  # fmt: skip
         table = model._meta.db_table
         await connection.execute_query(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
         )
+
+
+@dataclass(frozen=True)
+class _Residents:
+    trainings: int
+    participants: int
+    registrations: int
+    interests: int
+
+
+_CONSENT_CHANNELS = (
+    (ConsentChannel.APP, 50),
+    (ConsentChannel.WEB, 20),
+    (ConsentChannel.PAPER, 15),
+    (ConsentChannel.IN_PERSON, 10),
+    (ConsentChannel.PHONE, 5),
+)
+
+
+async def _residents(
+    gen: _Generator,
+    kecamatans: Sequence[_Place],
+    centres: dict[int, int],
+    today: dt.date,
+    say: Callable[[str], None],
+) -> _Residents:
+    """Participants, the trainings of active and completed plans with their registrations,
+    and interests. Active plans have one past and two upcoming trainings, completed plans two
+    past ones; past trainings are done, with most of the confirmed present; upcoming ones are
+    filled from half their capacity to a quarter beyond it (the rest on the waitlist)."""
+    rng = gen.rng
+    midnight = dt.datetime(today.year, today.month, today.day, 2, 0, tzinfo=dt.UTC)
+    first_participant = await _next_id(Participant)
+    count = gen.size.participants
+    channels = [c for c, _ in _CONSENT_CHANNELS]
+    channel_weights = [w for _, w in _CONSENT_CHANNELS]
+    consent_at = midnight - dt.timedelta(days=400)
+
+    def participants() -> Iterator[Participant]:
+        for n in range(count):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            number = first_participant + n
+            yield Participant(
+                id=number,
+                name=f"{first} {last}",
+                phone=f"+62857{number:08d}",
+                email=f"peserta.{number}@example.org" if rng.random() < 0.7 else None,
+                kecamatan_id=rng.choice(kecamatans).id,
+                sector_id=gen.sector().id,
+                consent_purpose="Pendaftaran dan kabar pelatihan OK OCE",
+                consent_text_version="2026-01",
+                consent_channel=rng.choices(channels, weights=channel_weights)[0],
+                consent_at=consent_at,
+            )
+
+    written = await _insert(Participant, participants(), say=say, what="participants", total=count)
+    last_participant = first_participant + written - 1
+
+    plans = await Plan.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.COMPLETED]).order_by("id")
+    communities = dict(
+        await PlanParty.filter(
+            plan_id__in=[p.id for p in plans], community_id__isnull=False
+        ).values_list("plan_id", "community_id")
+    )
+    next_training = _Ids(await _next_id(Training))
+    next_registration = _Ids(await _next_id(Registration))
+    trainings: list[Training] = []
+    organisers: list[TrainingOrganiser] = []
+    registrations: list[Registration] = []
+    for plan in plans:
+        offsets = (
+            [-rng.randint(5, 60), rng.randint(1, 30), rng.randint(31, 90)]
+            if plan.status is PlanStatus.ACTIVE
+            else [-rng.randint(100, 200), -rng.randint(30, 99)]
+        )
+        for offset in offsets:
+            starts = midnight + dt.timedelta(days=offset, hours=rng.randint(0, 6))
+            capacity = rng.choice((20, 25, 30, 40, 50))
+            past = offset < 0
+            training = Training(
+                id=next_training(),
+                plan_id=plan.id,
+                centre_id=plan.centre_id,
+                sector_id=gen.sector().id,
+                title=f"Pelatihan {plan.title.removeprefix('Pendampingan bersama ')}",
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(hours=3),
+                venue="Aula pusat OK OCE",
+                capacity=capacity,
+                status=TrainingStatus.DONE if past else TrainingStatus.SCHEDULED,
+                revision=1,
+            )
+            trainings.append(training)
+            if plan.id in communities:
+                organisers.append(
+                    TrainingOrganiser(training_id=training.id, community_id=communities[plan.id])
+                )
+            wanted = (
+                rng.randint(capacity * 6 // 10, capacity)
+                if past
+                else rng.randint(capacity // 2, capacity + capacity // 4)
+            )
+            people = rng.sample(range(first_participant, last_participant + 1), k=wanted)
+            for index, person in enumerate(people):
+                waiting = index >= capacity
+                registrations.append(
+                    Registration(
+                        id=next_registration(),
+                        training_id=training.id,
+                        participant_id=person,
+                        status=RegistrationStatus.WAITLISTED
+                        if waiting
+                        else RegistrationStatus.CONFIRMED,
+                        position=index - capacity + 1 if waiting else None,
+                        attended=past and rng.random() < 0.75,
+                    )
+                )
+    await _insert(Training, trainings)
+    await _insert(TrainingOrganiser, organisers)
+    say(f"trainings {len(trainings):,}")
+    await _insert(
+        Registration, registrations, say=say, what="registrations", total=len(registrations)
+    )
+
+    def interests() -> Iterator[Interest]:
+        for _ in range(gen.size.interests):
+            yield Interest(
+                participant_id=rng.randint(first_participant, last_participant),
+                centre_id=centres[rng.choice(kecamatans).id],
+                sector_id=gen.sector().id,
+                created_at=midnight - dt.timedelta(days=rng.randint(0, 120)),
+            )
+
+    interest_count = await _insert(
+        Interest, interests(), say=say, what="interests", total=gen.size.interests
+    )
+    return _Residents(
+        trainings=len(trainings),
+        participants=written,
+        registrations=len(registrations),
+        interests=interest_count,
+    )

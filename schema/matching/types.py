@@ -48,13 +48,26 @@ class SectorNeed:
         )
     )
     gap: int = strawberry.field(description="Places missing: demand minus supply, never below 0.")
+    waiting: int = strawberry.field(
+        description=(
+            "Residents who revealed the demand: distinct people waitlisted for the centre's "
+            "upcoming trainings in this sector, or who expressed interest here in the last 90 "
+            "days. Shown beside `demand`; it enters no formula."
+        )
+    )
 
     @classmethod
     def list_of(cls, needs: matching.CentreNeeds | None) -> list[SectorNeed]:
         if needs is None:
             return []
         return [
-            cls(sector=_sector(n.sector), demand=n.demand, supply=n.supply, gap=n.gap)
+            cls(
+                sector=_sector(n.sector),
+                demand=n.demand,
+                supply=n.supply,
+                gap=n.gap,
+                waiting=n.waiting,
+            )
             for n in needs.sectors
         ]
 
@@ -195,6 +208,12 @@ class CoverageRow:
             "under-served kecamatan."
         )
     )
+    waiting: int = strawberry.field(
+        description=(
+            "Distinct residents waitlisted for its centre's upcoming trainings or interested "
+            "there in the last 90 days, all sectors together (a person counts once)."
+        )
+    )
 
     @classmethod
     def from_result(cls, row: matching.CoverageRow) -> CoverageRow:
@@ -209,4 +228,5 @@ class CoverageRow:
             supply=row.supply,
             gap=row.gap,
             coalition_coverage=row.coalition_coverage,
+            waiting=row.waiting,
         )

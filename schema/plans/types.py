@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -16,6 +17,9 @@ from schema.context import Info
 from schema.directory.types import Centre, Community, Mentor, Sector, load_sector
 from schema.enums import PartyStatus, PlanStatus, TrainingStatus
 from schema.notifications.types import Notification, plan_notifications
+
+if TYPE_CHECKING:
+    from schema.participation.types import Registration
 
 
 async def _centre(info: Info, centre_id: int) -> Centre:
@@ -93,6 +97,45 @@ class Training(relay.Node):
         links = await info.context.loaders.mentor_links_by_training_id.load(self.pk)
         rows = await info.context.loaders.mentor_by_id.load_many([x.mentor_id for x in links])
         return [Mentor.from_model(r) for r in rows if r]
+
+    @strawberry.field(description="Participants confirmed (public).")
+    async def registered_count(self, info: Info) -> int:
+        counts = await info.context.loaders.registration_counts_by_training_id.load(self.pk)
+        return counts.confirmed
+
+    @strawberry.field(description="Places still free (public); null without a capacity.")
+    async def places_left(self, info: Info) -> int | None:
+        if self.capacity is None:
+            return None
+        counts = await info.context.loaders.registration_counts_by_training_id.load(self.pk)
+        return max(0, self.capacity - counts.confirmed)
+
+    @strawberry.field(description="Participants on the waitlist (public).")
+    async def waitlist_count(self, info: Info) -> int:
+        counts = await info.context.loaders.registration_counts_by_training_id.load(self.pk)
+        return counts.waitlisted
+
+    @strawberry.field(description="Confirmed participants recorded as present (public).")
+    async def attended_count(self, info: Info) -> int:
+        counts = await info.context.loaders.registration_counts_by_training_id.load(self.pk)
+        return counts.attended
+
+    @strawberry.field(
+        description=(
+            "Its registrations the viewer may see (admins, the host centre's staff and the "
+            "organisers all; other accounts those they made), confirmed first, then the "
+            "waitlist by position."
+        )
+    )
+    async def registrations(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Registration, strawberry.lazy("schema.participation.types")]]:
+        from schema.common import slice_connection
+        from schema.participation.types import Registration
+
+        pairs = await info.context.registrations_by_training_id().load(self.pk)
+        nodes = [Registration.from_model(r, participant_visible=v) for r, v in pairs]
+        return slice_connection(nodes, first=first, after=after)
 
     @strawberry.field(description="The plan it belongs to, when the viewer may see that plan.")
     async def plan(self, info: Info) -> Plan | None:

@@ -103,7 +103,7 @@ class Kecamatan(relay.Node):
         description=(
             "What its centre is missing, sector by sector: entrepreneurs waiting (`demand`), "
             "mentee places on offer (`supply`) and places still missing (`gap`). Sectors with "
-            "neither demand nor supply are left out."
+            "neither demand, supply nor waiting residents are left out."
         )
     )
     async def needs(

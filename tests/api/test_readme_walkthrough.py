@@ -64,7 +64,17 @@ def _kuliner(body: dict[str, Any]) -> dict[str, int]:
 
 async def test_the_walkthrough_works_as_written(gql: GraphQLClient) -> None:
     operations, variables = walkthrough()
-    assert set(operations) == {"complements", "my-mentors", "propose", "waiting", "accept"}
+    assert set(operations) == {
+        "complements",
+        "my-mentors",
+        "propose",
+        "waiting",
+        "accept",
+        "training",
+        "register",
+        "cancel",
+        "interest",
+    }
     coordinator = await _headers("COORDINATOR")
     staff = await _headers("STAFF")
 
@@ -123,8 +133,56 @@ async def test_the_walkthrough_works_as_written(gql: GraphQLClient) -> None:
     payload = accepted["data"]["respondToPlan"]
     assert payload["errors"] == []
     assert (payload["plan"]["status"], payload["plan"]["version"]) == ("ACTIVE", 2)
+    assert payload["plan"]["trainings"] == [{"title": "Foto produk kuliner", "status": "SCHEDULED"}]
 
     # 5. The gap shrank by the plan's ten mentees.
     after = _kuliner(await gql(operations["complements"]))
     assert after["supply"] == need["supply"] + 10
     assert after["gap"] == need["gap"] - 10
+
+    # 6. The partner app finds the training and its public figures.
+    partner = await _headers("PARTNER")
+    (edge,) = (await gql(operations["training"]))["data"]["trainings"]["edges"]
+    training = edge["node"]
+    assert (training["capacity"], training["registeredCount"], training["placesLeft"]) == (2, 0, 2)
+
+    # 7. Three residents for two places: the third waits.
+    register = variables["register"]
+    answers = []
+    for n in range(3):
+        values = fill(register, {"<training id>": training["id"]})
+        values["input"]["participant"]["name"] = f"Warga Gambir {n}"
+        values["input"]["participant"]["phone"] = f"0812-3456-78{n:02d}"
+        values["input"]["idempotencyKey"] = f"mitra-{n:04d}"
+        body = await gql(operations["register"], values, headers=partner)
+        answers.append(body["data"]["registerForTraining"])
+    assert [a["errors"] for a in answers] == [[], [], []]
+    assert [(a["registration"]["status"], a["registration"]["position"]) for a in answers] == [
+        ("CONFIRMED", None),
+        ("CONFIRMED", None),
+        ("WAITLISTED", 1),
+    ]
+    assert answers[0]["registration"]["participant"]["phone"] == "+6281234567800"
+
+    # 8. A cancellation promotes the first on the waitlist.
+    cancelled = await gql(
+        operations["cancel"],
+        fill(variables["cancel"], {"<registration id>": answers[0]["registration"]["id"]}),
+        headers=partner,
+    )
+    assert cancelled["data"]["cancelRegistration"]["errors"] == []
+    (edge,) = (await gql(operations["training"]))["data"]["trainings"]["edges"]
+    assert (edge["node"]["registeredCount"], edge["node"]["waitlistCount"]) == (2, 0)
+
+    # 9. The staff see the revealed demand grow: a waitlisted resident is waiting no more, a
+    # resident who asked for a training is.
+    before = _kuliner(await gql(operations["complements"], headers=staff))
+    assert before["waiting"] == 0
+    interest = await gql(operations["interest"], variables["interest"], headers=partner)
+    payload = interest["data"]["expressInterest"]
+    assert payload["errors"] == []
+    assert payload["need"]["sector"]["code"] == "KULINER"
+    assert payload["need"]["waiting"] == 1
+    assert payload["need"]["demand"] == before["demand"]
+    after = _kuliner(await gql(operations["complements"], headers=staff))
+    assert (after["waiting"], after["demand"], after["gap"]) == (1, before["demand"], before["gap"])

@@ -226,7 +226,7 @@ def test_synthetic_seed_shows_its_progress_on_a_terminal(
     env = {**env, "HUB_DATABASE_URL": f"sqlite://{tmp_path / 'national.sqlite3'}"}
     output = _on_a_terminal(env, "seed", "--synthetic", "national", "--scale", "0.05")
     frames = output.split("\r")
-    assert any(f.startswith("communities:") and "/6 [" in f for f in frames), frames
+    assert any(f.startswith("communities:") and "/7 [" in f for f in frames), frames
     assert "synthetic national dataset loaded" in output
 
 

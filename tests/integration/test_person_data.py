@@ -183,6 +183,7 @@ async def test_erase_makes_the_person_unreachable_and_keeps_plans_consistent(
         "accounts": [person.account.id],
         "notifications": 2,
         "notificationPreferences": 1,
+        "participants": [],
     }
     assert await dataversion.current() > version
     body = await gql(

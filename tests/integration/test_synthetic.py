@@ -4,6 +4,7 @@ a database that holds other data, and the matching on it against a plain reading
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import os
 import re
@@ -31,8 +32,15 @@ from models.directory import (
     MentorSkill,
     Sector,
 )
-from models.enums import CommunityKind, PlanStatus, RegionLevel
-from models.plans import Allocation, Plan
+from models.enums import (
+    CommunityKind,
+    PlanStatus,
+    RegionLevel,
+    RegistrationStatus,
+    TrainingStatus,
+)
+from models.participation import Interest, Participant, Registration
+from models.plans import Allocation, Plan, Training
 from models.regions import Region
 from tests.conftest import reset_database
 
@@ -201,6 +209,18 @@ async def _plain_reading() -> tuple[list[scoring.CentreNeeds], list[scoring.Offe
         if plan.status is PlanStatus.ACTIVE and mentor is not None and mentor.community_id:
             supply[plan.centre_id][a.sector_id] += a.mentees
     centres = {c.kecamatan_id: c.id for c in await Centre.all()}
+    # waiting: distinct residents waitlisted for upcoming trainings, or interested within 90 days
+    now = dt.datetime.now(dt.UTC)
+    waiting: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    upcoming = {
+        t.id: t for t in await Training.filter(starts_at__gt=now, status=TrainingStatus.SCHEDULED)
+    }
+    for r in await Registration.filter(status=RegistrationStatus.WAITLISTED):
+        if r.training_id in upcoming:
+            t = upcoming[r.training_id]
+            waiting[t.centre_id][t.sector_id].add(r.participant_id)
+    for i in await Interest.filter(created_at__gte=now - dt.timedelta(days=90)):
+        waiting[i.centre_id][i.sector_id].add(i.participant_id)
     needs = []
     for region in await Region.filter(level=RegionLevel.KECAMATAN).order_by("code"):
         centre = centres[region.id]
@@ -216,10 +236,13 @@ async def _plain_reading() -> tuple[list[scoring.CentreNeeds], list[scoring.Offe
                 ),
                 centre_id=centre,
                 sectors=tuple(
-                    scoring.SectorNeed(s, demand[centre][s.id], supply[centre][s.id])
+                    scoring.SectorNeed(
+                        s, demand[centre][s.id], supply[centre][s.id], len(waiting[centre][s.id])
+                    )
                     for s in order
-                    if demand[centre][s.id] > 0 or supply[centre][s.id] > 0
+                    if demand[centre][s.id] > 0 or supply[centre][s.id] > 0 or waiting[centre][s.id]
                 ),
+                waiting=len(set().union(*waiting[centre].values())),
             )
         )
     free: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -252,9 +275,10 @@ async def test_matching_agrees_with_a_plain_reading_of_the_rows(small: Loaded) -
     coalitions = await matching.coalitions(kecamatan_ids=ids)
     coverage = await matching.coverage()
 
-    assert [(n.kecamatan.code, n.sectors) for n in loaded] == [
-        (n.kecamatan.code, n.sectors) for n in needs
+    assert [(n.kecamatan.code, n.sectors, n.waiting) for n in loaded] == [
+        (n.kecamatan.code, n.sectors, n.waiting) for n in needs
     ]
+    assert sum(n.waiting for n in needs) > 0
     for n, row in zip(needs, coverage, strict=True):
         assert complements[n.kecamatan.id] == scoring.complements(n, offers, first=100)
         assert coalitions[n.kecamatan.id] == scoring.coalition(n, offers, max_communities=5)
@@ -314,3 +338,24 @@ def test_hub_seed_synthetic_national_on_postgres(tmp_path: Path) -> None:
         assert "kecamatans 73" in loaded.stdout
     finally:
         asyncio.run(_postgres_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def test_residents_fill_trainings_within_capacity(small: Loaded) -> None:
+    assert await Participant.all().count() == small.participants == SMALL.participants
+    assert await Interest.all().count() == small.interests == SMALL.interests
+    assert await Registration.all().count() == small.registrations > 0
+    trainings = {t.id: t for t in await Training.all()}
+    assert len(trainings) == small.trainings
+    confirmed: dict[int, int] = defaultdict(int)
+    positions: dict[int, list[int]] = defaultdict(list)
+    for r in await Registration.all():
+        if r.status is RegistrationStatus.CONFIRMED:
+            confirmed[r.training_id] += 1
+        else:
+            positions[r.training_id].append(r.position or 0)
+    assert all(n <= (trainings[t].capacity or n) for t, n in confirmed.items())
+    assert positions, "some upcoming trainings have a waitlist"
+    assert all(sorted(p) == list(range(1, len(p) + 1)) for p in positions.values())
+    now = dt.datetime.now(dt.UTC)
+    assert all(trainings[t].starts_at > now for t in positions)
+    assert await Participant.filter(consent_text_version="").count() == 0
