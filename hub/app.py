@@ -60,7 +60,7 @@ class HubGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.cache = ResponseCache() if settings.cache_enabled else None
-        self.documents = DocumentAnalyser()
+        self.documents = DocumentAnalyser(max_tokens=settings.max_tokens)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

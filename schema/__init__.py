@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,18 +11,14 @@ import strawberry
 from graphql import GraphQLError
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry import relay
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
 
 from hub.core import Settings
+from hub.web import DocumentValidator, documents, limit_rule
 from schema.accounts.mutations import AccountMutations
 from schema.accounts.queries import AccountQueries
 from schema.accounts.types import Account
@@ -82,6 +79,9 @@ class HubSchema(strawberry.Schema):
 
 NODE_TYPES: list[type[Any]] = [Kota, Kecamatan, Centre, Community, Mentor, Training, Plan, Account]
 
+STRAWBERRY_RULES = (MaybeNullValidationRule, OneOfInputValidationRule)
+"""Rules Strawberry adds to graphql-core's when it validates itself."""
+
 _limits = Settings()
 """The limits in force; `configure` sets them from the settings of the app being built."""
 
@@ -91,23 +91,42 @@ def configure(settings: Settings) -> None:
     _limits = settings
 
 
-DOCUMENTS_CACHED = 512
-"""Distinct documents whose parse and validation are kept: partner apps send a few, often."""
-
-
 @cache
 def _limit_rules(
-    max_depth: int, max_aliases: int, introspection: bool
+    max_depth: int, max_aliases: int, max_tokens: int, introspection: bool
 ) -> list[type[ASTValidationRule]]:
     """The limits as validation rules, made once per set of limits: the validation cache
     keys on the rule classes, so fresh classes per request would never hit it."""
-    rules: list[type[ASTValidationRule]] = [
-        depth_rule(max_depth, None, None),
-        aliases_rule(max_aliases),
-    ]
+    rules: list[type[ASTValidationRule]] = [limit_rule(max_depth, max_aliases, max_tokens)]
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     return rules
+
+
+_validated = DocumentValidator()
+
+
+class DocumentMemo(SchemaExtension):
+    """Parses with the token limit applied while reading, and validates, each distinct document
+    once: the parsed documents are shared with the response cache (hub/web/limits.py), and both
+    memos are bounded in bytes."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None:
+            context.graphql_document = documents.parse(context.query, max_tokens=_limits.max_tokens)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None and context.graphql_document is not None:
+            context.pre_execution_errors = _validated.validate(
+                context.schema._schema,
+                context.query,
+                context.graphql_document,
+                (*context.validation_rules, *STRAWBERRY_RULES),
+            )
+        yield
 
 
 # Strawberry allows one schema with `relay.node()` per process: it is built once, and its
@@ -118,12 +137,15 @@ schema = HubSchema(
     types=NODE_TYPES,
     config=StrawberryConfig(default_resolver=resolve_attribute),
     extensions=[
-        lambda: MaxTokensLimiter(max_token_count=_limits.max_tokens),
-        lambda: ParserCache(maxsize=DOCUMENTS_CACHED),
         lambda: AddValidationRules(
-            _limit_rules(_limits.max_depth, _limits.max_aliases, _limits.introspection_enabled)
+            _limit_rules(
+                _limits.max_depth,
+                _limits.max_aliases,
+                _limits.max_tokens,
+                _limits.introspection_enabled,
+            )
         ),
-        lambda: ValidationCache(maxsize=DOCUMENTS_CACHED),
+        DocumentMemo,
         PublicErrors,
     ],
 )

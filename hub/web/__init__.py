@@ -8,17 +8,29 @@ from hub.web.caching import (
     has_unexpected_errors,
 )
 from hub.web.graphiql import graphiql_html, static_routes
+from hub.web.limits import (
+    ByteBoundedMemo,
+    DocumentParser,
+    DocumentValidator,
+    documents,
+    limit_rule,
+)
 from hub.web.requests import RequestIdMiddleware, configure_logging, current_request_id
 
 __all__ = [
+    "ByteBoundedMemo",
     "Document",
     "DocumentAnalyser",
+    "DocumentParser",
+    "DocumentValidator",
     "RequestIdMiddleware",
     "ResponseCache",
     "cache_key",
     "configure_logging",
     "current_request_id",
+    "documents",
     "graphiql_html",
     "has_unexpected_errors",
+    "limit_rule",
     "static_routes",
 ]
