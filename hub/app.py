@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from typing import Any
 
 from cross_web import HTTPException
@@ -18,6 +18,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 from tortoise import connections
 
 import schema
@@ -25,18 +26,24 @@ from hub.access import ANONYMOUS, Viewer, authenticate
 from hub.core import Settings, Unauthenticated, dataversion, open_database
 from hub.notify import outbox, unsubscribe_endpoint
 from hub.web import (
+    BodyRefused,
     Document,
     DocumentAnalyser,
+    GraphQLRequest,
     RequestIdMiddleware,
     ResponseCache,
     cache_key,
     graphiql_html,
     has_unexpected_errors,
+    read_graphql_request,
     static_routes,
 )
 from schema.context import Context
 
 log = logging.getLogger(__name__)
+
+_incoming: ContextVar[GraphQLRequest] = ContextVar("hub_graphql_request")
+"""The request's query, variables and operation name, read and checked once by the edge."""
 
 
 def graphql_error_response(message: str, status: int, code: str, **headers: str) -> JSONResponse:
@@ -67,6 +74,16 @@ class HubGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        if request.method in {"GET", "POST"}:
+            try:
+                _incoming.set(
+                    await read_graphql_request(request, max_body_bytes=self.settings.max_body_bytes)
+                )
+            except BodyRefused as refused:
+                await graphql_error_response(refused.message, refused.status, refused.code)(
+                    scope, receive, send
+                )
+                return
         try:
             viewer = await authenticate(request.headers.get("authorization"))
         except Unauthenticated as error:
@@ -128,49 +145,36 @@ class HubGraphQL(GraphQL[Context, None]):
         self, request: Request
     ) -> tuple[Document, str | None, dict[str, Any] | None] | None:
         """The document, operation name and variables of a query that may be cached."""
-        try:
-            if request.method == "GET":
-                params = request.query_params
-                query, name = params.get("query"), params.get("operationName")
-                raw = params.get("variables")
-                variables = json.loads(raw) if raw else None
-            elif request.method == "POST" and "application/json" in request.headers.get(
-                "content-type", ""
-            ):
-                data = json.loads(await request.body())
-                if not isinstance(data, dict):
-                    return None
-                query, name, variables = (
-                    data.get("query"),
-                    data.get("operationName"),
-                    data.get("variables"),
-                )
-            else:
-                return None
-        except ValueError:
+        incoming = _incoming.get()
+        if incoming.query is None:
             return None
-        if not isinstance(query, str) or not isinstance(variables, dict | None):
-            return None
-        if name is not None and not isinstance(name, str):
-            return None
-        document = self.documents.analyse(query, name)
+        document = self.documents.analyse(incoming.query, incoming.operation_name)
         if document is None or not document.cacheable:
             return None
-        return document, name, variables
+        return document, incoming.operation_name, incoming.variables
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData:
+        """The request as the edge read and checked it (hub/web/bodies.py), not read again."""
+        incoming = _incoming.get()
+        transport = self._get_stream_transport_from_headers(request.headers)
+        return GraphQLRequestData(
+            query=incoming.query,
+            variables=incoming.variables,
+            operation_name=incoming.operation_name,
+            extensions=incoming.extensions,
+            protocol=transport.protocol if transport else "http",
+        )
 
     @staticmethod
     def http_error(request: Request, error: HTTPException) -> Response:
         """Strawberry's refusals before execution, as GraphQL error bodies with exact statuses:
-        a mutation over GET is 405 (only POST may change data), a body that is not JSON 415."""
+        a mutation over GET is 405 (only POST may change data)."""
         status, code, message = error.status_code, "BAD_REQUEST", error.reason
         if request.method == "GET" and "not allowed when using GET" in message:
             return graphql_error_response(
                 "mutations are only accepted over POST", 405, "METHOD_NOT_ALLOWED", Allow="POST"
             )
-        if message == "Unsupported content type":
-            status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
-            message = "POST a JSON body with Content-Type: application/json"
-        elif status == 405:
+        if status == 405:
             code = "METHOD_NOT_ALLOWED"
         return graphql_error_response(message, status, code)
 

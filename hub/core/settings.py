@@ -70,6 +70,7 @@ class Settings:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000
+    max_body_bytes: int = 1024 * 1024
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -100,6 +101,7 @@ class Settings:
             max_depth=_whole(env, "HUB_MAX_DEPTH", 12),
             max_aliases=_whole(env, "HUB_MAX_ALIASES", 30),
             max_tokens=_whole(env, "HUB_MAX_TOKENS", 4000),
+            max_body_bytes=_whole(env, "HUB_MAX_BODY_BYTES", 1024 * 1024),
         )
 
     @property

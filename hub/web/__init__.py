@@ -1,5 +1,6 @@
 """The HTTP edge: request ids, the response cache and document analysis, GraphiQL."""
 
+from hub.web.bodies import BodyRefused, GraphQLRequest, media_type, read_graphql_request
 from hub.web.caching import (
     Document,
     DocumentAnalyser,
@@ -18,11 +19,13 @@ from hub.web.limits import (
 from hub.web.requests import RequestIdMiddleware, configure_logging, current_request_id
 
 __all__ = [
+    "BodyRefused",
     "ByteBoundedMemo",
     "Document",
     "DocumentAnalyser",
     "DocumentParser",
     "DocumentValidator",
+    "GraphQLRequest",
     "RequestIdMiddleware",
     "ResponseCache",
     "cache_key",
@@ -32,5 +35,7 @@ __all__ = [
     "graphiql_html",
     "has_unexpected_errors",
     "limit_rule",
+    "media_type",
+    "read_graphql_request",
     "static_routes",
 ]

@@ -84,23 +84,44 @@ def digest(text: str) -> bytes:
 
 
 class DocumentParser:
-    """Parses documents with the token limit applied while reading, each distinct one once
-    (a byte-bounded memo; parse failures are not kept)."""
+    """Parses documents with the token limit applied while reading, each distinct one once.
+    Documents and parse errors are kept in memos bounded in bytes; errors by the document's
+    fingerprint, so that a refused megabyte is not kept alive by its refusal."""
 
     def __init__(self, budget_bytes: int = PARSED_BUDGET_BYTES) -> None:
         self.memo: ByteBoundedMemo[tuple[str, int], DocumentNode] = ByteBoundedMemo(budget_bytes)
+        self.refused: ByteBoundedMemo[tuple[bytes, int], GraphQLError] = ByteBoundedMemo(
+            budget_bytes // 16
+        )
 
     def parse(self, query: str, *, max_tokens: int) -> DocumentNode:
         """The document, or a GraphQLError (syntax, or more than `max_tokens` tokens)."""
         key = (query, max_tokens)
         document = self.memo.get(key)
-        if document is None:
-            parser = Parser(query, max_tokens=max_tokens)
+        if document is not None:
+            return document
+        fingerprint = (digest(query), max_tokens)
+        refused = self.refused.get(fingerprint)
+        if refused is not None:
+            raise _copy(refused)
+        parser = Parser(query, max_tokens=max_tokens)
+        try:
             document = parser.parse_document()
-            # The document keeps its source text (locations point into it) and its tokens.
-            tokens = parser._token_counter  # graphql-core keeps no public count
-            self.memo.put(key, document, 2 * len(query) + BYTES_PER_TOKEN * tokens)
+        except GraphQLError as error:
+            # Kept without its source (the document itself) or traceback.
+            self.refused.put(fingerprint, _copy(error), 2 * len(error.message))
+            raise
+        # The document keeps its source text (locations point into it) and its tokens.
+        tokens = parser._token_counter  # graphql-core keeps no public count
+        self.memo.put(key, document, 2 * len(query) + BYTES_PER_TOKEN * tokens)
         return document
+
+
+def _copy(error: GraphQLError) -> GraphQLError:
+    """The error's message and locations, fresh: a raised error collects its traceback."""
+    copy = GraphQLError(error.message, extensions=error.extensions)
+    copy.locations = error.locations
+    return copy
 
 
 class DocumentValidator:

@@ -4,9 +4,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+import schema
+from hub.app import HubGraphQL, create_app
+from hub.core import Settings
+from hub.web import documents
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 
@@ -77,3 +87,161 @@ async def test_aliases_in_fragments_count_at_every_spread(client: httpx.AsyncCli
 
     assert body["data"] is None
     assert body["errors"][0]["message"] == "33 aliases found. Allowed: 30"
+
+
+KOTAS = "query { kotas { code } }"
+
+
+def graphql_view(app: Starlette) -> HubGraphQL:
+    route = next(r for r in app.routes if isinstance(r, Route) and r.path == "/graphql")
+    view = route.endpoint
+    assert isinstance(view, HubGraphQL)
+    return view
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"42", "JSON object"),
+        (b"null", "JSON object"),
+        (b'"x"', "JSON object"),
+        (b"[]", "JSON object"),
+        (b'{"query": "{ kotas { code } }", "x": "\xff\xfe"}', "not UTF-8"),
+        (b"[" * 1000 + b"]" * 1000, "nests deeper than 64 levels"),
+        (
+            b'{"query": "query { kotas { code } }", "variables": {"a": '
+            + b"[" * 70
+            + b"]" * 70
+            + b"}}",
+            "nests deeper than 64 levels",
+        ),
+        (
+            b'{"query": "query($n: Int) { kotas { code } }", "variables": {"n": '
+            + b"9" * 5000
+            + b"}}",
+            "more than 40 digits",
+        ),
+        (b'{"query": "{ kotas { code } }", "variables": {"n": NaN}}', "NaN is not JSON"),
+        (b'{"query": 42}', "`query` must be a string"),
+        (b'{"query": "{ kotas { code } }", "variables": [1]}', "`variables` must be an object"),
+        (b"{not json", "not valid JSON"),
+    ],
+)
+async def test_malformed_bodies_get_400_with_a_graphql_error_and_the_request_id(
+    client: httpx.AsyncClient, body: bytes, message: str
+) -> None:
+    response = await client.post(
+        "/graphql", content=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/json"
+    assert len(response.headers["x-request-id"]) == 32
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "INVALID"
+    assert message in error["message"]
+
+
+async def test_get_variables_are_held_to_the_same_rules(client: httpx.AsyncClient) -> None:
+    response = await client.get(
+        "/graphql", params={"query": KOTAS, "variables": "[" * 100 + "]" * 100}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "INVALID"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["APPLICATION/JSON", "Application/Json; charset=UTF-8", "application/json;x=1"]
+)
+async def test_media_types_match_whatever_their_case_and_parameters(
+    client: httpx.AsyncClient, content_type: str
+) -> None:
+    response = await client.post(
+        "/graphql",
+        content=json.dumps({"query": KOTAS}).encode(),
+        headers={"Content-Type": content_type},
+    )
+
+    assert response.status_code == 200, response.text
+    assert len(response.json()["data"]["kotas"]) == 6
+
+
+async def test_a_body_over_the_limit_is_refused_by_its_length(client: httpx.AsyncClient) -> None:
+    padding = " " * (1024 * 1024)
+    response = await client.post("/graphql", json={"query": KOTAS + padding})
+
+    assert response.status_code == 413
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert "larger than 1048576 bytes" in error["message"]
+    assert response.headers["x-request-id"]
+
+
+async def test_a_chunked_body_is_refused_before_it_is_read_whole(
+    client: httpx.AsyncClient,
+) -> None:
+    # Without Content-Length: 64 chunks of 64 KiB would be 4 MiB; the hub stops reading
+    # once it has passed 1 MiB.
+    sent = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal sent
+        yield b'{"query": "' + KOTAS.encode() + b" "
+        for _ in range(64):
+            sent += 1
+            yield b" " * 65536
+        yield b'"}'
+
+    response = await client.post(
+        "/graphql", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert sent <= 17
+
+
+async def test_the_body_limit_is_a_setting(settings: Settings, app: Starlette) -> None:
+    small = create_app(replace(settings, max_body_bytes=100))
+    try:
+        transport = httpx.ASGITransport(app=small)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+            refused = await http.post("/graphql", json={"query": KOTAS + " " * 100})
+            answered = await http.post("/graphql", json={"query": KOTAS})
+    finally:
+        schema.configure(settings)
+    assert refused.status_code == 413
+    assert answered.status_code == 200
+
+
+async def test_documents_over_the_token_limit_are_not_kept(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    # Given 50 distinct documents of about 1 MB each, refused at their 4,001st token
+    analyser = graphql_view(app).documents
+    before = len(analyser.memo), len(documents.memo)
+    for i in range(50):
+        query = f"query Q{i} {{ kotas {{ " + "code " * 200_000 + "} }"
+        body = (await client.post("/graphql", json={"query": query})).json()
+        assert "token" in body["errors"][0]["message"]
+
+    # Then neither the response cache's analysis nor the parser kept any of them
+    assert (len(analyser.memo), len(documents.memo)) == before
+    assert analyser.memo.bytes <= analyser.memo.budget_bytes
+
+
+async def test_parsed_documents_stay_within_their_byte_budget(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    # Given 200 distinct valid documents of about 1 MB each (padded with blanks)
+    analyser = graphql_view(app).documents
+    for i in range(200):
+        query = f"query Q{i} {{ kotas {{ code }} }}" + " " * 1_000_000
+        body = (await client.post("/graphql", json={"query": query})).json()
+        assert len(body["data"]["kotas"]) == 6
+
+    # Then the memos hold what their budgets allow and no more
+    assert 0 < documents.memo.bytes <= documents.memo.budget_bytes == 16 * 1024 * 1024
+    assert len(documents.memo) < 20
+    assert 0 < analyser.memo.bytes <= analyser.memo.budget_bytes
