@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -18,7 +19,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise import connections
 
 import schema
@@ -64,12 +67,22 @@ class HubGraphQL(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             allowed_origins=settings.cors_origins,
             multipart_uploads_enabled=False,
+            # The legacy graphql-ws protocol is off: it has no authenticated handshake.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.settings = settings
         self.cache = ResponseCache() if settings.cache_enabled else None
         self.documents = DocumentAnalyser(max_tokens=settings.max_tokens)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                watch = scope.get("state", {}).get("hub_token_watch")
+                if watch is not None:
+                    watch.cancel()
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -187,6 +200,34 @@ class HubGraphQL(GraphQL[Context, None]):
             request=request,
             response=response if isinstance(response, Response) else None,
         )
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """A WebSocket authenticates with `connection_init`'s `{"Authorization": "Bearer …"}`
+        (4403 when the token is unknown, revoked or expired), and its token is checked again
+        every `ws_token_check_seconds` while it stays open."""
+        params = context.connection_params or {}
+        authorization = params.get("Authorization", params.get("authorization"))
+        if authorization is not None and not isinstance(authorization, str):
+            raise ConnectionRejectionError()
+        try:
+            context.viewer = await authenticate(authorization)
+        except Unauthenticated:
+            raise ConnectionRejectionError() from None
+        if authorization and isinstance(context.request, WebSocket):
+            socket = context.request
+            socket.scope.setdefault("state", {})["hub_token_watch"] = asyncio.create_task(
+                self.watch_token(socket, authorization)
+            )
+
+    async def watch_token(self, socket: WebSocket, authorization: str) -> None:
+        while True:
+            await asyncio.sleep(self.settings.ws_token_check_seconds)
+            try:
+                await authenticate(authorization)
+            except Unauthenticated as error:
+                log.info("closing a WebSocket: %s", error)
+                await socket.close(code=4403, reason="Forbidden")
+                return
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return Response(graphiql_html(), media_type="text/html")

@@ -71,6 +71,8 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 4000
     max_body_bytes: int = 1024 * 1024
+    ws_token_check_seconds: float = 30.0
+    """How often an open WebSocket's token is checked again (revoked or expired: closed)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
