@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -36,8 +37,10 @@ from hub.web import (
     RequestIdMiddleware,
     ResponseCache,
     cache_key,
+    documents,
     graphiql_html,
     has_unexpected_errors,
+    operation_cost,
     read_graphql_request,
     static_routes,
 )
@@ -106,8 +109,26 @@ class HubGraphQL(GraphQL[Context, None]):
             await response(scope, receive, send)
             return
         scope.setdefault("state", {})["viewer"] = viewer
+        request.state.cost, request.state.max_cost = self.cost(viewer)
         response = await self.respond(request, viewer)
         await response(scope, receive, send)
+
+    def cost(self, viewer: Viewer) -> tuple[int, int]:
+        """The request's cost and the viewer's limit (hub/web/cost.py), before anything runs;
+        a document that does not parse costs nothing (the GraphQL layer says why)."""
+        role = viewer.role.value if viewer.role is not None else "ANONYMOUS"
+        limit = self.settings.max_cost_of(role)
+        incoming = _incoming.get(None)
+        if incoming is None or incoming.query is None:
+            return 0, limit
+        try:
+            document = documents.parse(incoming.query, max_tokens=self.settings.max_tokens)
+        except GraphQLError:
+            return 0, limit
+        cost = operation_cost(
+            schema.schema._schema, document, incoming.operation_name, incoming.variables
+        )
+        return cost, limit
 
     async def execute(self, request: Request) -> Response:
         try:

@@ -18,12 +18,13 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
 
 from hub.core import Settings
-from hub.web import DocumentValidator, documents, limit_rule
+from hub.web import DocumentValidator, documents, limit_rule, operation_cost
 from schema.accounts.mutations import AccountMutations
 from schema.accounts.queries import AccountQueries
 from schema.accounts.types import Account
 from schema.admin.queries import AdminQueries
 from schema.audit.queries import AuditQueries
+from schema.context import Context
 from schema.directory import preload as directory_preload
 from schema.directory.mutations import DirectoryMutations
 from schema.directory.queries import DirectoryQueries
@@ -45,7 +46,18 @@ PLANNED_LOADING = [directory_preload, regions_preload]
 """Modules that register preloaders (schema/prefetch.py) when imported."""
 
 
-@strawberry.type(description="Read the OK OCE collaboration graph.")
+@strawberry.type(
+    description=(
+        "Read the OK OCE collaboration graph.\n\n"
+        "Every operation has a cost, counted before it runs and returned in "
+        "`extensions.cost { requested maxCost }`: a connection costs its page size (`first`, "
+        "20 when omitted) times the page sizes of every connection above it; `nodes` one per "
+        "id; `complements` 10 + `first`, `coalition` 25, `coverage` 1,000 (100 with "
+        "`kotaCode`), each times the connections above them; bounded lists, objects and "
+        "scalars nothing; a mutation 10 plus what its payload selects. An operation over the "
+        "limit (50,000 by default, 500,000 for admins) is refused with `COST_LIMIT`."
+    )
+)
 class Query(
     RegionQueries,
     DirectoryQueries,
@@ -58,7 +70,10 @@ class Query(
 ):
     node: relay.Node | None = relay.node(description="Any object with an `id`, by that id.")
     nodes: list[relay.Node | None] = relay.node(
-        description="Objects by their ids, in the same order; null for ids not found or hidden."
+        description=(
+            "Objects by their ids, in the same order; null for ids not found or hidden. "
+            "Cost: one per id."
+        )
     )
 
 
@@ -129,6 +144,61 @@ class DocumentMemo(SchemaExtension):
         yield
 
 
+class CostLimit(SchemaExtension):
+    """Refuses an operation that costs more than the viewer's limit before it runs
+    (`COST_LIMIT`, no data), and puts `extensions.cost { requested maxCost }` in every result.
+    HTTP requests arrive costed by the edge (hub/app.py); WebSocket operations are costed here."""
+
+    requested = 0
+    max_cost = 0
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        self.requested, self.max_cost = self._cost()
+        if not context.pre_execution_errors and self.requested > self.max_cost:
+            context.pre_execution_errors = [
+                GraphQLError(
+                    f"This operation costs {self.requested}, more than the {self.max_cost}"
+                    " allowed per request: ask for smaller pages (`first`), fewer ids or fewer"
+                    " computed fields (see the README, 'What a query costs').",
+                    extensions={
+                        "code": "COST_LIMIT",
+                        "cost": self.requested,
+                        "maxCost": self.max_cost,
+                    },
+                )
+            ]
+        yield
+
+    def _cost(self) -> tuple[int, int]:
+        context = self.execution_context
+        hub: Context = context.context
+        request = hub.request
+        if (
+            request is not None
+            and request.scope["type"] == "http"
+            and "cost" in request.scope.get("state", {})
+        ):
+            return int(request.state.cost), int(request.state.max_cost)
+        role = hub.viewer.role.value if hub.viewer.role is not None else "ANONYMOUS"
+        if context.graphql_document is None:
+            return 0, _limits.max_cost_of(role)
+        return (
+            operation_cost(
+                context.schema._schema,
+                context.graphql_document,
+                context.operation_name,
+                context.variables,
+            ),
+            _limits.max_cost_of(role),
+        )
+
+    def get_results(self) -> dict[str, Any]:
+        if not self.max_cost:
+            self.requested, self.max_cost = self._cost()
+        return {"cost": {"requested": self.requested, "maxCost": self.max_cost}}
+
+
 # Strawberry allows one schema with `relay.node()` per process: it is built once, and its
 # extensions (made anew for each operation) read the limits in force.
 schema = HubSchema(
@@ -146,6 +216,7 @@ schema = HubSchema(
             )
         ),
         DocumentMemo,
+        CostLimit,
         PublicErrors,
     ],
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_MAIL_FROM = "OK OCE Hub <noreply@localhost>"
@@ -48,6 +48,49 @@ def _whole(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+ROLES = ("ANONYMOUS", "PARTNER", "COORDINATOR", "STAFF", "ADMIN")
+"""The roles a per-role limit names; ANONYMOUS is a request without a token."""
+
+DEFAULT_MAX_COST = {
+    "ANONYMOUS": 50_000,
+    "PARTNER": 50_000,
+    "COORDINATOR": 50_000,
+    "STAFF": 50_000,
+    "ADMIN": 500_000,
+}
+DEFAULT_RATE_LIMIT = {
+    "ANONYMOUS": 1000,
+    "PARTNER": 5000,
+    "COORDINATOR": 5000,
+    "STAFF": 5000,
+    "ADMIN": 0,
+}
+
+
+def _per_role(env: Mapping[str, str], name: str, default: Mapping[str, int]) -> dict[str, int]:
+    """`N` (every role) or `ROLE=N,…` (the roles named; the others keep their default)."""
+    raw = env.get(name, "").strip()
+    values = dict(default)
+    if not raw:
+        return values
+    if "=" not in raw:
+        number = _whole({name: raw}, name, 0)
+        return dict.fromkeys(ROLES, _non_negative(name, number))
+    for part in raw.split(","):
+        named, _, amount = part.partition("=")
+        role = named.strip().upper()
+        if role not in ROLES:
+            raise SettingsError(f"{name}: {role!r} is not one of {', '.join(ROLES)}")
+        values[role] = _non_negative(name, _whole({name: amount}, name, 0))
+    return values
+
+
+def _non_negative(name: str, value: int) -> int:
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about one hub process."""
@@ -72,6 +115,8 @@ class Settings:
     max_tokens: int = 4000
     max_body_bytes: int = 1024 * 1024
     ws_token_check_seconds: float = 30.0
+    max_cost: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_COST))
+    """The cost one request may have, per role (DESIGN section 9)."""
     """How often an open WebSocket's token is checked again (revoked or expired: closed)."""
 
     @classmethod
@@ -104,7 +149,11 @@ class Settings:
             max_aliases=_whole(env, "HUB_MAX_ALIASES", 30),
             max_tokens=_whole(env, "HUB_MAX_TOKENS", 4000),
             max_body_bytes=_whole(env, "HUB_MAX_BODY_BYTES", 1024 * 1024),
+            max_cost=_per_role(env, "HUB_MAX_COST", DEFAULT_MAX_COST),
         )
+
+    def max_cost_of(self, role: str) -> int:
+        return self.max_cost.get(role, DEFAULT_MAX_COST["ANONYMOUS"])
 
     @property
     def is_sqlite(self) -> bool:

@@ -8,6 +8,7 @@ from hub.web.caching import (
     cache_key,
     has_unexpected_errors,
 )
+from hub.web.cost import operation_cost
 from hub.web.graphiql import graphiql_html, static_routes
 from hub.web.limits import (
     ByteBoundedMemo,
@@ -36,6 +37,7 @@ __all__ = [
     "has_unexpected_errors",
     "limit_rule",
     "media_type",
+    "operation_cost",
     "read_graphql_request",
     "static_routes",
 ]
