@@ -21,8 +21,9 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from tortoise import connections
 
 import schema
@@ -30,6 +31,7 @@ from hub.access import ANONYMOUS, Viewer, authenticate
 from hub.core import Settings, Unauthenticated, dataversion, open_database
 from hub.notify import outbox, unsubscribe_endpoint
 from hub.web import (
+    GRAPHQL_RESPONSE,
     BodyRefused,
     Document,
     DocumentAnalyser,
@@ -42,6 +44,7 @@ from hub.web import (
     has_unexpected_errors,
     operation_cost,
     read_graphql_request,
+    response_media_type,
     static_routes,
 )
 from schema.context import Context
@@ -51,13 +54,27 @@ log = logging.getLogger(__name__)
 _incoming: ContextVar[GraphQLRequest] = ContextVar("hub_graphql_request")
 """The request's query, variables and operation name, read and checked once by the edge."""
 
+_answer_as: ContextVar[str] = ContextVar("hub_media_type", default="application/json")
+"""The media type the request's answer takes (its `Accept`, hub/web/bodies.py)."""
+
 
 def graphql_error_response(message: str, status: int, code: str, **headers: str) -> JSONResponse:
-    """A GraphQL-shaped error body for failures before execution (401, 405, 415)."""
-    return JSONResponse(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
-        status_code=status,
-        headers=headers,
+    """A GraphQL-shaped error body for failures before execution (400, 401, 405, 413, 415);
+    without `data` under the GraphQL-over-HTTP media type, which has none for such failures."""
+    media = _answer_as.get()
+    body: dict[str, Any] = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    if media != GRAPHQL_RESPONSE:
+        body = {"data": None, **body}
+    return JSONResponse(body, status_code=status, headers=headers, media_type=media)
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """The document did not parse or validate, its variables did not coerce, or it was refused
+    before running (cost): no data, and errors that belong to no field."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(e.path is None for e in result.errors or ())
     )
 
 
@@ -90,6 +107,7 @@ class HubGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        _answer_as.set(response_media_type(request.headers.get("accept")))
         if request.method in {"GET", "POST"}:
             try:
                 _incoming.set(
@@ -151,11 +169,12 @@ class HubGraphQL(GraphQL[Context, None]):
             document=document,
             operation_name=operation_name,
             variables=variables,
+            media_type=_answer_as.get(),
         )
         headers = {
             # A shared cache may keep only what anonymous clients see; always revalidate.
             "Cache-Control": "private, no-cache" if viewer.account_id else "public, no-cache",
-            "Vary": "Authorization",
+            "Vary": "Authorization, Accept",
         }
         if request.method == "GET":
             headers["ETag"] = f'"{key}"'
@@ -166,7 +185,7 @@ class HubGraphQL(GraphQL[Context, None]):
             body = self.cache.get(key)
             if body is not None:
                 return Response(
-                    body, media_type="application/json", headers={**headers, "X-Hub-Cache": "hit"}
+                    body, media_type=_answer_as.get(), headers={**headers, "X-Hub-Cache": "hit"}
                 )
         response = await self.execute(request)
         if response.status_code == 200 and not has_unexpected_errors(bytes(response.body)):
@@ -198,6 +217,27 @@ class HubGraphQL(GraphQL[Context, None]):
             extensions=incoming.extensions,
             protocol=transport.protocol if transport else "http",
         )
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Under `application/graphql-response+json`, a request error has no `data` entry
+        (and gets 400, `create_response`); `application/json` keeps `data: null` and 200."""
+        body = process_result(result)
+        if _answer_as.get() == GRAPHQL_RESPONSE and is_request_error(result):
+            body.pop("data", None)
+        return body
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media = _answer_as.get()
+        if media == GRAPHQL_RESPONSE:
+            response.headers["content-type"] = media
+            if isinstance(response_data, dict) and "data" not in response_data:
+                response.status_code = 400
+        return response
 
     @staticmethod
     def http_error(request: Request, error: HTTPException) -> Response:

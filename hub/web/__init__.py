@@ -1,6 +1,13 @@
 """The HTTP edge: request ids, the response cache and document analysis, GraphiQL."""
 
-from hub.web.bodies import BodyRefused, GraphQLRequest, media_type, read_graphql_request
+from hub.web.bodies import (
+    GRAPHQL_RESPONSE,
+    BodyRefused,
+    GraphQLRequest,
+    media_type,
+    read_graphql_request,
+    response_media_type,
+)
 from hub.web.caching import (
     Document,
     DocumentAnalyser,
@@ -20,6 +27,7 @@ from hub.web.limits import (
 from hub.web.requests import RequestIdMiddleware, configure_logging, current_request_id
 
 __all__ = [
+    "GRAPHQL_RESPONSE",
     "BodyRefused",
     "ByteBoundedMemo",
     "Document",
@@ -39,5 +47,6 @@ __all__ = [
     "media_type",
     "operation_cost",
     "read_graphql_request",
+    "response_media_type",
     "static_routes",
 ]

@@ -47,6 +47,32 @@ def media_type(header: str | None) -> str:
     return (header or "").split(";", 1)[0].strip().lower()
 
 
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def response_media_type(accept: str | None) -> str:
+    """The media type of the answer: the GraphQL-over-HTTP one when the client accepts it
+    (unless it prefers plain JSON by quality), `application/json` otherwise."""
+    best, best_quality = JSON, -1.0
+    for part in (accept or "").split(","):
+        kind = media_type(part)
+        if kind not in {GRAPHQL_RESPONSE, JSON}:
+            continue
+        quality = 1.0
+        for parameter in part.split(";")[1:]:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        # Equal qualities: the GraphQL-over-HTTP type wins, whatever the order.
+        if quality > best_quality or (quality == best_quality and kind == GRAPHQL_RESPONSE):
+            best, best_quality = kind, quality
+    return best if best_quality > 0 else JSON
+
+
 def _integer(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
         raise BodyRefused(

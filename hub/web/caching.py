@@ -112,9 +112,11 @@ def cache_key(
     document: Document,
     operation_name: str | None,
     variables: dict[str, Any] | None,
+    media_type: str = "application/json",
 ) -> str:
+    """The key of a response: the same request answered in another media type differs."""
     material = json.dumps(
-        [version, viewer, document.normalised, operation_name, variables or {}],
+        [version, viewer, document.normalised, operation_name, variables or {}, media_type],
         sort_keys=True,
         separators=(",", ":"),
         default=str,
