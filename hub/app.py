@@ -36,8 +36,10 @@ from hub.web import (
     Document,
     DocumentAnalyser,
     GraphQLRequest,
+    RateLimiter,
     RequestIdMiddleware,
     ResponseCache,
+    TrustedProxies,
     cache_key,
     documents,
     graphiql_html,
@@ -46,6 +48,7 @@ from hub.web import (
     read_graphql_request,
     response_media_type,
     static_routes,
+    token_caller,
 )
 from schema.context import Context
 
@@ -93,6 +96,8 @@ class HubGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.cache = ResponseCache() if settings.cache_enabled else None
         self.documents = DocumentAnalyser(max_tokens=settings.max_tokens)
+        self.limiter = RateLimiter(budgets=settings.rate_limit, redis_url=settings.redis_url)
+        self.proxies = TrustedProxies(settings.trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -128,8 +133,33 @@ class HubGraphQL(GraphQL[Context, None]):
             return
         scope.setdefault("state", {})["viewer"] = viewer
         request.state.cost, request.state.max_cost = self.cost(viewer)
-        response = await self.respond(request, viewer)
+        decision = await self.limiter.spend(
+            role=viewer.role.value if viewer.role is not None else "ANONYMOUS",
+            caller=self.caller(request),
+            cost=request.state.cost,
+        )
+        if decision is not None and not decision.allowed:
+            response = graphql_error_response(
+                f"The hourly budget of {decision.limit} points is spent; it refills in "
+                f"{decision.reset_seconds} s. A request spends one point per 100 of its cost.",
+                429,
+                "RATE_LIMITED",
+                **decision.headers(),
+            )
+        else:
+            response = await self.respond(request, viewer)
+            if decision is not None:
+                response.headers.update(decision.headers())
         await response(scope, receive, send)
+
+    def caller(self, request: Request) -> str:
+        """Whose budget a request spends: its token's, or its client address's."""
+        authorization = request.headers.get("authorization")
+        if authorization:
+            return token_caller(authorization)
+        peer = request.client.host if request.client else None
+        forwarded = request.headers.get("x-forwarded-for")
+        return "address:" + self.proxies.client_address(peer, forwarded)
 
     def cost(self, viewer: Viewer) -> tuple[int, int]:
         """The request's cost and the viewer's limit (hub/web/cost.py), before anything runs;
@@ -330,7 +360,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-                expose_headers=["X-Request-ID", "ETag"],
+                expose_headers=[
+                    "X-Request-ID",
+                    "ETag",
+                    "RateLimit-Limit",
+                    "RateLimit-Remaining",
+                    "RateLimit-Reset",
+                    "Retry-After",
+                ],
                 max_age=600,
             ),
         ],

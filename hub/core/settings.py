@@ -117,6 +117,10 @@ class Settings:
     ws_token_check_seconds: float = 30.0
     max_cost: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_COST))
     """The cost one request may have, per role (DESIGN section 9)."""
+    rate_limit: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMIT))
+    """Points per hour, per token (anonymous: per client address), per role; 0 = unlimited."""
+    redis_url: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
     """How often an open WebSocket's token is checked again (revoked or expired: closed)."""
 
     @classmethod
@@ -150,6 +154,11 @@ class Settings:
             max_tokens=_whole(env, "HUB_MAX_TOKENS", 4000),
             max_body_bytes=_whole(env, "HUB_MAX_BODY_BYTES", 1024 * 1024),
             max_cost=_per_role(env, "HUB_MAX_COST", DEFAULT_MAX_COST),
+            rate_limit=_per_role(env, "HUB_RATE_LIMIT", DEFAULT_RATE_LIMIT),
+            redis_url=env.get("HUB_REDIS_URL", "").strip() or None,
+            trusted_proxies=tuple(
+                p.strip() for p in env.get("HUB_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
         )
 
     def max_cost_of(self, role: str) -> int:

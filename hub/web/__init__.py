@@ -24,19 +24,23 @@ from hub.web.limits import (
     documents,
     limit_rule,
 )
+from hub.web.ratelimit import Decision, RateLimiter, TrustedProxies, token_caller
 from hub.web.requests import RequestIdMiddleware, configure_logging, current_request_id
 
 __all__ = [
     "GRAPHQL_RESPONSE",
     "BodyRefused",
     "ByteBoundedMemo",
+    "Decision",
     "Document",
     "DocumentAnalyser",
     "DocumentParser",
     "DocumentValidator",
     "GraphQLRequest",
+    "RateLimiter",
     "RequestIdMiddleware",
     "ResponseCache",
+    "TrustedProxies",
     "cache_key",
     "configure_logging",
     "current_request_id",
@@ -49,4 +53,5 @@ __all__ = [
     "read_graphql_request",
     "response_media_type",
     "static_routes",
+    "token_caller",
 ]
