@@ -108,7 +108,9 @@ async def test_without_a_token_the_socket_is_anonymous(server: str) -> None:
         await _init(ws, None)
         assert (await _receive(ws))["type"] == "connection_ack"
         await _send(ws, {"type": "subscribe", "id": "1", "payload": {"query": VIEWER}})
-        assert (await _receive(ws))["payload"] == {"data": {"viewer": None}}
+        payload = (await _receive(ws))["payload"]
+        assert payload["data"] == {"viewer": None}
+        assert payload["extensions"]["cost"] == {"requested": 0, "maxCost": 50_000}
 
 
 async def test_the_upgrade_headers_authorization_is_not_used(server: str, tokens: Tokens) -> None:
@@ -117,7 +119,9 @@ async def test_the_upgrade_headers_authorization_is_not_used(server: str, tokens
         await _init(ws, None)
         assert (await _receive(ws))["type"] == "connection_ack"
         await _send(ws, {"type": "subscribe", "id": "1", "payload": {"query": VIEWER}})
-        assert (await _receive(ws))["payload"] == {"data": {"viewer": None}}
+        payload = (await _receive(ws))["payload"]
+        assert payload["data"] == {"viewer": None}
+        assert payload["extensions"]["cost"] == {"requested": 0, "maxCost": 50_000}
 
 
 @pytest.mark.parametrize("authorization", ["Bearer okh_nonsense", "Basic abc", 42])
