@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -85,6 +86,24 @@ def _per_role(env: Mapping[str, str], name: str, default: Mapping[str, int]) -> 
     return values
 
 
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks (`10.0.0.0/8`)."""
+    entries = tuple(e.strip() for e in env.get(name, "").split(",") if e.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(f"{name}: {entry!r} is not an IP address or network") from None
+    return entries
+
+
+def _redis_url(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if raw and not raw.startswith(("redis://", "rediss://")):
+        raise SettingsError(f"{name} must start with redis:// or rediss://, not {raw!r}")
+    return raw or None
+
+
 def _non_negative(name: str, value: int) -> int:
     if value < 0:
         raise SettingsError(f"{name} must not be negative")
@@ -155,10 +174,8 @@ class Settings:
             max_body_bytes=_whole(env, "HUB_MAX_BODY_BYTES", 1024 * 1024),
             max_cost=_per_role(env, "HUB_MAX_COST", DEFAULT_MAX_COST),
             rate_limit=_per_role(env, "HUB_RATE_LIMIT", DEFAULT_RATE_LIMIT),
-            redis_url=env.get("HUB_REDIS_URL", "").strip() or None,
-            trusted_proxies=tuple(
-                p.strip() for p in env.get("HUB_TRUSTED_PROXIES", "").split(",") if p.strip()
-            ),
+            redis_url=_redis_url(env, "HUB_REDIS_URL"),
+            trusted_proxies=_networks(env, "HUB_TRUSTED_PROXIES"),
         )
 
     def max_cost_of(self, role: str) -> int:
