@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
@@ -41,6 +42,7 @@ from hub.web import (
     ResponseCache,
     TrustedProxies,
     cache_key,
+    decode_json,
     documents,
     graphiql_html,
     has_unexpected_errors,
@@ -291,6 +293,19 @@ class HubGraphQL(GraphQL[Context, None]):
             request=request,
             response=response if isinstance(response, Response) else None,
         )
+
+    def decode_json(self, data: str | bytes) -> object:
+        """WebSocket messages (HTTP bodies are read by `read_graphql_request`) are held to the
+        body rules: size, UTF-8, nesting, integers. Strawberry closes the socket with 4400 on
+        the JSONDecodeError."""
+        if len(data) > self.settings.max_body_bytes:
+            raise json.JSONDecodeError(
+                f"a message is larger than {self.settings.max_body_bytes} bytes", "", 0
+            )
+        try:
+            return decode_json(data, what="the message")
+        except BodyRefused as refused:
+            raise json.JSONDecodeError(refused.message, "", 0) from None
 
     async def on_ws_connect(self, context: Context) -> None:
         """A WebSocket authenticates with `connection_init`'s `{"Authorization": "Bearer …"}`

@@ -166,3 +166,26 @@ async def test_document_limits_apply_to_each_operation(server: str) -> None:
     assert (
         "selects 1048577 fields once its fragments are expanded" in error["payload"][0]["message"]
     )
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        json.dumps(
+            {
+                "type": "subscribe",
+                "id": "1",
+                "payload": {"query": "{ kotas { code } }", "variables": {"x": " " * (1024 * 1024)}},
+            }
+        ),
+        '{"type": "subscribe", "id": "1", "payload": {"variables": ' + "[" * 100 + "]" * 100 + "}}",
+        '{"type": "subscribe", "id": "1", "payload": {"n": ' + "9" * 5000 + "}}",
+    ],
+    ids=["over 1 MiB", "nested 100 deep", "5000 digits"],
+)
+async def test_messages_are_held_to_the_body_rules(server: str, message: str) -> None:
+    async with connect(server, subprotocols=[PROTOCOL], max_size=None) as ws:  # type: ignore[list-item]
+        await _init(ws, None)
+        assert (await _receive(ws))["type"] == "connection_ack"
+        await ws.send(message)
+        assert await _close_code(ws) == 4400
