@@ -1,4 +1,5 @@
-"""The HTTP edge: request ids, the response cache and document analysis, GraphiQL."""
+"""The HTTP edge: request bodies, document limits and memos, query cost, rate budgets, request
+ids, the response cache and document analysis, GraphiQL."""
 
 from hub.web.bodies import (
     GRAPHQL_RESPONSE,
