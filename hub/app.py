@@ -34,6 +34,7 @@ from hub.notify import outbox, unsubscribe_endpoint
 from hub.web import (
     GRAPHQL_RESPONSE,
     BodyRefused,
+    Decision,
     Document,
     DocumentAnalyser,
     GraphQLRequest,
@@ -128,9 +129,16 @@ class HubGraphQL(GraphQL[Context, None]):
         try:
             viewer = await authenticate(request.headers.get("authorization"))
         except Unauthenticated as error:
-            response: Response = graphql_error_response(
-                str(error), 401, "UNAUTHENTICATED", **{"WWW-Authenticate": "Bearer"}
-            )
+            # A refused token spends from its address's anonymous budget: guessing costs.
+            spent = await self.limiter.spend(role="ANONYMOUS", caller=self.address(request), cost=0)
+            if spent is not None and not spent.allowed:
+                response: Response = self.rate_limited(spent)
+            else:
+                response = graphql_error_response(
+                    str(error), 401, "UNAUTHENTICATED", **{"WWW-Authenticate": "Bearer"}
+                )
+                if spent is not None:
+                    response.headers.update(spent.headers())
             await response(scope, receive, send)
             return
         scope.setdefault("state", {})["viewer"] = viewer
@@ -141,13 +149,7 @@ class HubGraphQL(GraphQL[Context, None]):
             cost=request.state.cost,
         )
         if decision is not None and not decision.allowed:
-            response = graphql_error_response(
-                f"The hourly budget of {decision.limit} points is spent; it refills in "
-                f"{decision.reset_seconds} s. A request spends one point per 100 of its cost.",
-                429,
-                "RATE_LIMITED",
-                **decision.headers(),
-            )
+            response = self.rate_limited(decision)
         else:
             response = await self.respond(request, viewer)
             if decision is not None:
@@ -157,11 +159,22 @@ class HubGraphQL(GraphQL[Context, None]):
     def caller(self, request: Request) -> str:
         """Whose budget a request spends: its token's, or its client address's."""
         authorization = request.headers.get("authorization")
-        if authorization:
-            return token_caller(authorization)
+        return token_caller(authorization) if authorization else self.address(request)
+
+    def address(self, request: Request) -> str:
         peer = request.client.host if request.client else None
         forwarded = request.headers.get("x-forwarded-for")
         return "address:" + self.proxies.client_address(peer, forwarded)
+
+    @staticmethod
+    def rate_limited(decision: Decision) -> Response:
+        return graphql_error_response(
+            f"The hourly budget of {decision.limit} points is spent; it refills in "
+            f"{decision.reset_seconds} s. A request spends one point per 100 of its cost.",
+            429,
+            "RATE_LIMITED",
+            **decision.headers(),
+        )
 
     def cost(self, viewer: Viewer) -> tuple[int, int]:
         """The request's cost and the viewer's limit (hub/web/cost.py), before anything runs;

@@ -150,6 +150,26 @@ async def test_budgets_are_per_token_and_per_address(
     assert forwarded.headers["ratelimit-remaining"] == "1"
 
 
+async def test_refused_tokens_spend_from_their_addresss_budget(
+    settings: Settings, app: Starlette
+) -> None:
+    limited = app_with(settings, rate_limit={**DEFAULT_RATE_LIMIT, "ANONYMOUS": 2})
+    guess = {"Authorization": "Bearer okh_guess"}
+    try:
+        async with client_of(limited, "203.0.113.11") as http:
+            answers = [await http.post("/graphql", json={"query": KOTAS}, headers=guess)]
+            answers.append(await http.post("/graphql", json={"query": KOTAS}, headers=guess))
+            answers.append(await http.post("/graphql", json={"query": KOTAS}, headers=guess))
+            anonymous = await http.post("/graphql", json={"query": KOTAS})
+    finally:
+        schema.configure(settings)
+
+    assert [a.status_code for a in answers] == [401, 401, 429]
+    assert answers[1].headers["ratelimit-remaining"] == "0"
+    assert answers[2].json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert anonymous.status_code == 429
+
+
 async def test_unlimited_roles_get_no_budget_headers(
     settings: Settings, app: Starlette, tokens: Tokens
 ) -> None:
