@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -18,6 +21,10 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from tortoise import connections
 
 import schema
@@ -25,27 +32,59 @@ from hub.access import ANONYMOUS, Viewer, authenticate
 from hub.core import Settings, Unauthenticated, dataversion, open_database
 from hub.notify import outbox, unsubscribe_endpoint
 from hub.web import (
+    GRAPHQL_RESPONSE,
+    BodyRefused,
+    Decision,
     Document,
     DocumentAnalyser,
+    GraphQLRequest,
+    RateLimiter,
     RequestIdMiddleware,
     RequestLogMiddleware,
     ResponseCache,
+    TrustedProxies,
     cache_key,
+    decode_json,
+    documents,
     graphiql_html,
     has_unexpected_errors,
+    operation_cost,
+    read_graphql_request,
+    response_media_type,
     static_routes,
+    token_caller,
+)
+from hub.web import (
+    operation_name as logged_operation,
 )
 from schema.context import Context
 
 log = logging.getLogger(__name__)
 
+_incoming: ContextVar[GraphQLRequest] = ContextVar("hub_graphql_request")
+"""The request's query, variables and operation name, read and checked once by the edge."""
+
+_answer_as: ContextVar[str] = ContextVar("hub_media_type", default="application/json")
+"""The media type the request's answer takes (its `Accept`, hub/web/bodies.py)."""
+
 
 def graphql_error_response(message: str, status: int, code: str, **headers: str) -> JSONResponse:
-    """A GraphQL-shaped error body for failures before execution (401, 405, 415)."""
-    return JSONResponse(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
-        status_code=status,
-        headers=headers,
+    """A GraphQL-shaped error body for failures before execution (400, 401, 405, 413, 415);
+    without `data` under the GraphQL-over-HTTP media type, which has none for such failures."""
+    media = _answer_as.get()
+    body: dict[str, Any] = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    if media != GRAPHQL_RESPONSE:
+        body = {"data": None, **body}
+    return JSONResponse(body, status_code=status, headers=headers, media_type=media)
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """The document did not parse or validate, its variables did not coerce, or it was refused
+    before running (cost): no data, and errors that belong to no field."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(e.path is None for e in result.errors or ())
     )
 
 
@@ -58,27 +97,107 @@ class HubGraphQL(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             allowed_origins=settings.cors_origins,
             multipart_uploads_enabled=False,
+            # The legacy graphql-ws protocol is off: it has no authenticated handshake.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.settings = settings
         self.cache = ResponseCache() if settings.cache_enabled else None
-        self.documents = DocumentAnalyser()
+        self.documents = DocumentAnalyser(max_tokens=settings.max_tokens)
+        self.limiter = RateLimiter(budgets=settings.rate_limit, redis_url=settings.redis_url)
+        self.proxies = TrustedProxies(settings.trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                watch = scope.get("state", {}).get("hub_token_watch")
+                if watch is not None:
+                    watch.cancel()
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        _answer_as.set(response_media_type(request.headers.get("accept")))
+        if request.method in {"GET", "POST"}:
+            try:
+                incoming = await read_graphql_request(
+                    request, max_body_bytes=self.settings.max_body_bytes
+                )
+            except BodyRefused as refused:
+                await graphql_error_response(refused.message, refused.status, refused.code)(
+                    scope, receive, send
+                )
+                return
+            _incoming.set(incoming)
+            request.state.operation = logged_operation(incoming.operation_name, incoming.query)
         try:
             viewer = await authenticate(request.headers.get("authorization"))
         except Unauthenticated as error:
-            response: Response = graphql_error_response(
-                str(error), 401, "UNAUTHENTICATED", **{"WWW-Authenticate": "Bearer"}
-            )
+            # A refused token spends from its address's anonymous budget: guessing costs.
+            spent = await self.limiter.spend(role="ANONYMOUS", caller=self.address(request), cost=0)
+            if spent is not None and not spent.allowed:
+                response: Response = self.rate_limited(spent)
+            else:
+                response = graphql_error_response(
+                    str(error), 401, "UNAUTHENTICATED", **{"WWW-Authenticate": "Bearer"}
+                )
+                if spent is not None:
+                    response.headers.update(spent.headers())
             await response(scope, receive, send)
             return
         scope.setdefault("state", {})["viewer"] = viewer
-        response = await self.respond(request, viewer)
+        request.state.cost, request.state.max_cost = self.cost(viewer)
+        decision = await self.limiter.spend(
+            role=viewer.role.value if viewer.role is not None else "ANONYMOUS",
+            caller=self.caller(request),
+            cost=request.state.cost,
+        )
+        if decision is not None and not decision.allowed:
+            response = self.rate_limited(decision)
+        else:
+            response = await self.respond(request, viewer)
+            if decision is not None:
+                response.headers.update(decision.headers())
         await response(scope, receive, send)
+
+    def caller(self, request: Request) -> str:
+        """Whose budget a request spends: its token's, or its client address's."""
+        authorization = request.headers.get("authorization")
+        return token_caller(authorization) if authorization else self.address(request)
+
+    def address(self, request: Request) -> str:
+        peer = request.client.host if request.client else None
+        forwarded = request.headers.get("x-forwarded-for")
+        return "address:" + self.proxies.client_address(peer, forwarded)
+
+    @staticmethod
+    def rate_limited(decision: Decision) -> Response:
+        return graphql_error_response(
+            f"The hourly budget of {decision.limit} points is spent; it refills in "
+            f"{decision.reset_seconds} s. A request spends one point per 100 of its cost.",
+            429,
+            "RATE_LIMITED",
+            **decision.headers(),
+        )
+
+    def cost(self, viewer: Viewer) -> tuple[int, int]:
+        """The request's cost and the viewer's limit (hub/web/cost.py), before anything runs;
+        a document that does not parse costs nothing (the GraphQL layer says why)."""
+        role = viewer.role.value if viewer.role is not None else "ANONYMOUS"
+        limit = self.settings.max_cost_of(role)
+        incoming = _incoming.get(None)
+        if incoming is None or incoming.query is None:
+            return 0, limit
+        try:
+            document = documents.parse(incoming.query, max_tokens=self.settings.max_tokens)
+        except GraphQLError:
+            return 0, limit
+        cost = operation_cost(
+            schema.schema._schema, document, incoming.operation_name, incoming.variables
+        )
+        return cost, limit
 
     async def execute(self, request: Request) -> Response:
         try:
@@ -101,11 +220,12 @@ class HubGraphQL(GraphQL[Context, None]):
             document=document,
             operation_name=operation_name,
             variables=variables,
+            media_type=_answer_as.get(),
         )
         headers = {
             # A shared cache may keep only what anonymous clients see; always revalidate.
             "Cache-Control": "private, no-cache" if viewer.account_id else "public, no-cache",
-            "Vary": "Authorization",
+            "Vary": "Authorization, Accept",
         }
         if request.method == "GET":
             headers["ETag"] = f'"{key}"'
@@ -116,7 +236,7 @@ class HubGraphQL(GraphQL[Context, None]):
             body = self.cache.get(key)
             if body is not None:
                 return Response(
-                    body, media_type="application/json", headers={**headers, "X-Hub-Cache": "hit"}
+                    body, media_type=_answer_as.get(), headers={**headers, "X-Hub-Cache": "hit"}
                 )
         response = await self.execute(request)
         if response.status_code == 200 and not has_unexpected_errors(bytes(response.body)):
@@ -129,49 +249,57 @@ class HubGraphQL(GraphQL[Context, None]):
         self, request: Request
     ) -> tuple[Document, str | None, dict[str, Any] | None] | None:
         """The document, operation name and variables of a query that may be cached."""
-        try:
-            if request.method == "GET":
-                params = request.query_params
-                query, name = params.get("query"), params.get("operationName")
-                raw = params.get("variables")
-                variables = json.loads(raw) if raw else None
-            elif request.method == "POST" and "application/json" in request.headers.get(
-                "content-type", ""
-            ):
-                data = json.loads(await request.body())
-                if not isinstance(data, dict):
-                    return None
-                query, name, variables = (
-                    data.get("query"),
-                    data.get("operationName"),
-                    data.get("variables"),
-                )
-            else:
-                return None
-        except ValueError:
+        incoming = _incoming.get()
+        if incoming.query is None:
             return None
-        if not isinstance(query, str) or not isinstance(variables, dict | None):
-            return None
-        if name is not None and not isinstance(name, str):
-            return None
-        document = self.documents.analyse(query, name)
+        document = self.documents.analyse(incoming.query, incoming.operation_name)
         if document is None or not document.cacheable:
             return None
-        return document, name, variables
+        return document, incoming.operation_name, incoming.variables
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData:
+        """The request as the edge read and checked it (hub/web/bodies.py), not read again."""
+        incoming = _incoming.get()
+        transport = self._get_stream_transport_from_headers(request.headers)
+        return GraphQLRequestData(
+            query=incoming.query,
+            variables=incoming.variables,
+            operation_name=incoming.operation_name,
+            extensions=incoming.extensions,
+            protocol=transport.protocol if transport else "http",
+        )
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Under `application/graphql-response+json`, a request error has no `data` entry
+        (and gets 400, `create_response`); `application/json` keeps `data: null` and 200."""
+        body = process_result(result)
+        if _answer_as.get() == GRAPHQL_RESPONSE and is_request_error(result):
+            body.pop("data", None)
+        return body
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media = _answer_as.get()
+        if media == GRAPHQL_RESPONSE:
+            response.headers["content-type"] = media
+            if isinstance(response_data, dict) and "data" not in response_data:
+                response.status_code = 400
+        return response
 
     @staticmethod
     def http_error(request: Request, error: HTTPException) -> Response:
         """Strawberry's refusals before execution, as GraphQL error bodies with exact statuses:
-        a mutation over GET is 405 (only POST may change data), a body that is not JSON 415."""
+        a mutation over GET is 405 (only POST may change data)."""
         status, code, message = error.status_code, "BAD_REQUEST", error.reason
         if request.method == "GET" and "not allowed when using GET" in message:
             return graphql_error_response(
                 "mutations are only accepted over POST", 405, "METHOD_NOT_ALLOWED", Allow="POST"
             )
-        if message == "Unsupported content type":
-            status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
-            message = "POST a JSON body with Content-Type: application/json"
-        elif status == 405:
+        if status == 405:
             code = "METHOD_NOT_ALLOWED"
         return graphql_error_response(message, status, code)
 
@@ -184,6 +312,47 @@ class HubGraphQL(GraphQL[Context, None]):
             request=request,
             response=response if isinstance(response, Response) else None,
         )
+
+    def decode_json(self, data: str | bytes) -> object:
+        """WebSocket messages (HTTP bodies are read by `read_graphql_request`) are held to the
+        body rules: size, UTF-8, nesting, integers. Strawberry closes the socket with 4400 on
+        the JSONDecodeError."""
+        if len(data) > self.settings.max_body_bytes:
+            raise json.JSONDecodeError(
+                f"a message is larger than {self.settings.max_body_bytes} bytes", "", 0
+            )
+        try:
+            return decode_json(data, what="the message")
+        except BodyRefused as refused:
+            raise json.JSONDecodeError(refused.message, "", 0) from None
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """A WebSocket authenticates with `connection_init`'s `{"Authorization": "Bearer …"}`
+        (4403 when the token is unknown, revoked or expired), and its token is checked again
+        every `ws_token_check_seconds` while it stays open."""
+        params = context.connection_params or {}
+        authorization = params.get("Authorization", params.get("authorization"))
+        if authorization is not None and not isinstance(authorization, str):
+            raise ConnectionRejectionError()
+        try:
+            context.viewer = await authenticate(authorization)
+        except Unauthenticated:
+            raise ConnectionRejectionError() from None
+        if authorization and isinstance(context.request, WebSocket):
+            socket = context.request
+            socket.scope.setdefault("state", {})["hub_token_watch"] = asyncio.create_task(
+                self.watch_token(socket, authorization)
+            )
+
+    async def watch_token(self, socket: WebSocket, authorization: str) -> None:
+        while True:
+            await asyncio.sleep(self.settings.ws_token_check_seconds)
+            try:
+                await authenticate(authorization)
+            except Unauthenticated as error:
+                log.info("closing a WebSocket: %s", error)
+                await socket.close(code=4403, reason="Forbidden")
+                return
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return Response(graphiql_html(), media_type="text/html")
@@ -226,7 +395,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-                expose_headers=["X-Request-ID", "ETag"],
+                expose_headers=[
+                    "X-Request-ID",
+                    "ETag",
+                    "RateLimit-Limit",
+                    "RateLimit-Remaining",
+                    "RateLimit-Reset",
+                    "Retry-After",
+                ],
                 max_age=600,
             ),
         ],

@@ -115,6 +115,8 @@ class Context:
     request: HTTPConnection | None = None
     response: Response | None = None
     loaders: Loaders = field(default_factory=Loaders)
+    connection_params: dict[str, Any] | None = None
+    """A WebSocket's `connection_init` payload (where its `Authorization` comes from)."""
     _plan_mentor_ids: asyncio.Task[set[int]] | None = None
     _registrations_by_training_id: RegistrationsByTrainingIdLoader | None = None
 

@@ -77,7 +77,10 @@ class NodeQueries:
         return (await resolve_nodes(info, [id], argument="id"))[0]  # type: ignore[no-any-return]
 
     @strawberry.field(
-        description="Objects by their ids, in the same order; null for ids not found or hidden."
+        description=(
+            "Objects by their ids, in the same order; null for ids not found or hidden. "
+            "Cost: one per id."
+        )
     )
     async def nodes(
         self,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_MAIL_FROM = "OK OCE Hub <noreply@localhost>"
@@ -48,6 +49,67 @@ def _whole(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+ROLES = ("ANONYMOUS", "PARTNER", "COORDINATOR", "STAFF", "ADMIN")
+"""The roles a per-role limit names; ANONYMOUS is a request without a token."""
+
+DEFAULT_MAX_COST = {
+    "ANONYMOUS": 50_000,
+    "PARTNER": 50_000,
+    "COORDINATOR": 50_000,
+    "STAFF": 50_000,
+    "ADMIN": 500_000,
+}
+DEFAULT_RATE_LIMIT = {
+    "ANONYMOUS": 1000,
+    "PARTNER": 5000,
+    "COORDINATOR": 5000,
+    "STAFF": 5000,
+    "ADMIN": 0,
+}
+
+
+def _per_role(env: Mapping[str, str], name: str, default: Mapping[str, int]) -> dict[str, int]:
+    """`N` (every role) or `ROLE=N,…` (the roles named; the others keep their default)."""
+    raw = env.get(name, "").strip()
+    values = dict(default)
+    if not raw:
+        return values
+    if "=" not in raw:
+        number = _whole({name: raw}, name, 0)
+        return dict.fromkeys(ROLES, _non_negative(name, number))
+    for part in raw.split(","):
+        named, _, amount = part.partition("=")
+        role = named.strip().upper()
+        if role not in ROLES:
+            raise SettingsError(f"{name}: {role!r} is not one of {', '.join(ROLES)}")
+        values[role] = _non_negative(name, _whole({name: amount}, name, 0))
+    return values
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks (`10.0.0.0/8`)."""
+    entries = tuple(e.strip() for e in env.get(name, "").split(",") if e.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(f"{name}: {entry!r} is not an IP address or network") from None
+    return entries
+
+
+def _redis_url(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if raw and not raw.startswith(("redis://", "rediss://")):
+        raise SettingsError(f"{name} must start with redis:// or rediss://, not {raw!r}")
+    return raw or None
+
+
+def _non_negative(name: str, value: int) -> int:
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about one hub process."""
@@ -71,6 +133,15 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 4000
     participant_retention_days: int = 730
+    max_body_bytes: int = 1024 * 1024
+    ws_token_check_seconds: float = 30.0
+    """How often an open WebSocket's token is checked again (revoked or expired: closed)."""
+    max_cost: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_COST))
+    """The cost one request may have, per role (DESIGN section 9)."""
+    rate_limit: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMIT))
+    """Points per hour, per token (anonymous: per client address), per role; 0 = unlimited."""
+    redis_url: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -102,7 +173,15 @@ class Settings:
             max_aliases=_whole(env, "HUB_MAX_ALIASES", 30),
             max_tokens=_whole(env, "HUB_MAX_TOKENS", 4000),
             participant_retention_days=_whole(env, "HUB_PARTICIPANT_RETENTION_DAYS", 730),
+            max_body_bytes=_whole(env, "HUB_MAX_BODY_BYTES", 1024 * 1024),
+            max_cost=_per_role(env, "HUB_MAX_COST", DEFAULT_MAX_COST),
+            rate_limit=_per_role(env, "HUB_RATE_LIMIT", DEFAULT_RATE_LIMIT),
+            redis_url=_redis_url(env, "HUB_REDIS_URL"),
+            trusted_proxies=_networks(env, "HUB_TRUSTED_PROXIES"),
         )
+
+    def max_cost_of(self, role: str) -> int:
+        return self.max_cost.get(role, DEFAULT_MAX_COST["ANONYMOUS"])
 
     @property
     def is_sqlite(self) -> bool:

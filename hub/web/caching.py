@@ -24,18 +24,18 @@ from graphql import (
     GraphQLError,
     OperationDefinitionNode,
     OperationType,
-    parse,
     print_ast,
     visit,
 )
 from graphql.language import Visitor
 
+from hub.web.limits import ENTRY_OVERHEAD, ByteBoundedMemo, DocumentParser, digest, documents
+
 VOLATILE_FIELDS = frozenset({"notifications", "cacheStats", "lastUsedAt"})
 """Fields whose values change without a user's write: documents selecting them bypass caching."""
 
 DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024
-_ENTRY_OVERHEAD = 256
-_DOCUMENTS_KEPT = 2048
+ANALYSED_BUDGET_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -63,36 +63,45 @@ def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionN
 
 
 class DocumentAnalyser:
-    """Parses each distinct document once (bounded), telling whether it may be cached."""
+    """Tells whether a document may be cached, each distinct document once. Documents are
+    parsed by the shared parser (token limit applied while reading); the analyses are kept by
+    a fingerprint of the document, in a memo bounded in bytes."""
 
-    def __init__(self) -> None:
-        self._seen: OrderedDict[tuple[str, str | None], Document | None] = OrderedDict()
+    def __init__(
+        self,
+        *,
+        max_tokens: int,
+        parser: DocumentParser = documents,
+        budget_bytes: int = ANALYSED_BUDGET_BYTES,
+    ) -> None:
+        self.max_tokens = max_tokens
+        self.parser = parser
+        self.memo: ByteBoundedMemo[tuple[bytes, str | None], Document] = ByteBoundedMemo(
+            budget_bytes
+        )
 
     def analyse(self, query: str, operation_name: str | None) -> Document | None:
         """None when the document does not parse (the GraphQL layer will say why)."""
-        key = (query, operation_name)
-        if key in self._seen:
-            self._seen.move_to_end(key)
-            return self._seen[key]
+        key = (digest(query), operation_name)
+        result = self.memo.get(key)
+        if result is not None:
+            return result
         try:
-            document = parse(query)
+            document = self.parser.parse(query, max_tokens=self.max_tokens)
         except GraphQLError:
-            result = None
-        else:
-            operation = _operation(document, operation_name)
-            names = _FieldNames()
-            visit(document, names)
-            result = Document(
-                normalised=print_ast(document),
-                cacheable=(
-                    operation is not None
-                    and operation.operation is OperationType.QUERY
-                    and not names.names & VOLATILE_FIELDS
-                ),
-            )
-        self._seen[key] = result
-        if len(self._seen) > _DOCUMENTS_KEPT:
-            self._seen.popitem(last=False)
+            return None
+        operation = _operation(document, operation_name)
+        names = _FieldNames()
+        visit(document, names)
+        result = Document(
+            normalised=print_ast(document),
+            cacheable=(
+                operation is not None
+                and operation.operation is OperationType.QUERY
+                and not names.names & VOLATILE_FIELDS
+            ),
+        )
+        self.memo.put(key, result, 2 * len(result.normalised) + len(operation_name or ""))
         return result
 
 
@@ -103,9 +112,11 @@ def cache_key(
     document: Document,
     operation_name: str | None,
     variables: dict[str, Any] | None,
+    media_type: str = "application/json",
 ) -> str:
+    """The key of a response: the same request answered in another media type differs."""
     material = json.dumps(
-        [version, viewer, document.normalised, operation_name, variables or {}],
+        [version, viewer, document.normalised, operation_name, variables or {}, media_type],
         sort_keys=True,
         separators=(",", ":"),
         default=str,
@@ -134,7 +145,7 @@ class ResponseCache:
         self.misses = 0
 
     def _size(self, key: str, body: bytes) -> int:
-        return len(key) + len(body) + _ENTRY_OVERHEAD
+        return len(key) + len(body) + ENTRY_OVERHEAD
 
     def observe_version(self, version: int) -> None:
         """Another data version makes every entry unreachable: free them at once. Any change

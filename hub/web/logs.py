@@ -13,13 +13,11 @@ Tortoise's and the hub's own records all go through the one handler unchanged) w
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import time
 from typing import Any
-from urllib.parse import parse_qs
 
 from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,7 +35,6 @@ QUIET_LOGGERS = {
     # connection it opens and drops) ends in "Connection lost during _handle_client()".
     "mail.log": logging.WARNING,
 }
-MAX_BODY_PEEK = 64 * 1024
 """A request body is read for its operation name up to this size; a longer one is logged
 without it rather than kept in memory."""
 
@@ -122,23 +119,9 @@ def uvicorn_log_config() -> dict[str, Any]:
     }
 
 
-def operation_name(query_string: bytes, body: bytes | None) -> str | None:
-    """The operation's name from a GraphQL request (GET parameters or a JSON body): the
-    `operationName` given, else the first named operation of the document."""
-    name: Any
-    document: Any
-    try:
-        if body is None:
-            params = parse_qs(query_string.decode("latin-1"))
-            name = next(iter(params.get("operationName", [])), None)
-            document = next(iter(params.get("query", [])), None)
-        else:
-            data = json.loads(body)
-            if not isinstance(data, dict):
-                return None
-            name, document = data.get("operationName"), data.get("query")
-    except ValueError:
-        return None
+def operation_name(name: object, document: object) -> str | None:
+    """What the request log calls an operation: the `operationName` given, else the first
+    named operation of the document (found without parsing it), else None."""
     if isinstance(name, str) and _NAME.match(name):
         return name
     if isinstance(document, str):
@@ -160,20 +143,6 @@ class RequestLogMiddleware:
             return
         started = time.perf_counter()
         status = 500
-        chunks: list[bytes] = []
-        peeked = 0
-        is_body = scope["method"] == "POST"
-
-        async def peek(message: Message) -> Message:
-            nonlocal peeked
-            if message["type"] == "http.request" and peeked <= MAX_BODY_PEEK:
-                chunk = message.get("body", b"")
-                peeked += len(chunk)
-                chunks.append(chunk)
-            return message
-
-        async def receive_peeking() -> Message:
-            return await peek(await receive())
 
         async def send_status(message: Message) -> None:
             nonlocal status
@@ -182,26 +151,25 @@ class RequestLogMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive_peeking if is_body else receive, send_status)
+            await self.app(scope, receive, send_status)
         finally:
-            body = b"".join(chunks) if is_body and peeked <= MAX_BODY_PEEK else None
-            self.write(scope, status, body, started, is_body)
+            self.write(scope, status, started)
 
     @staticmethod
-    def write(scope: Scope, status: int, body: bytes | None, started: float, is_body: bool) -> None:
+    def write(scope: Scope, status: int, started: float) -> None:
+        """The line, from what the app noted on the request (`request.state`): the viewer, the
+        operation and the cost. The body is never read again here."""
         state = scope.get("state") or {}
         viewer = state.get("viewer")
         role = getattr(getattr(viewer, "role", None), "value", None)
         if viewer is not None and role is None:
             role = "ANONYMOUS"
         cost = state.get("cost")
-        operation = None
-        if scope["path"].rstrip("/").endswith("/graphql") and (body is not None or not is_body):
-            operation = operation_name(scope.get("query_string", b""), body)
+        operation = state.get("operation")
         fields = {
             "method": scope["method"],
             "path": safe_path(scope["path"]),
-            "operation": operation,
+            "operation": operation if isinstance(operation, str) else None,
             "role": role,
             "status": status,
             "cost": cost if isinstance(cost, int) else None,

@@ -58,7 +58,12 @@ class DirectoryQueries:
     async def sectors(self) -> list[Sector]:
         return [Sector.from_model(s) for s in await directory.sectors()]
 
-    @strawberry.field(description="PGO member communities, by name; `first` at most 100.")
+    @strawberry.field(
+        description=(
+            "PGO member communities, by name; `first` at most 100."
+            " Cost: `first` (20 when omitted) times the page sizes of the connections above it."
+        )
+    )
     async def communities(
         self,
         info: Info,
@@ -83,7 +88,12 @@ class DirectoryQueries:
         )
         return await prefetch_connection(connection, info)
 
-    @strawberry.field(description="Mentors of centres and communities, by name.")
+    @strawberry.field(
+        description=(
+            "Mentors of centres and communities, by name."
+            " Cost: `first` (20 when omitted) times the page sizes of the connections above it."
+        )
+    )
     async def mentors(
         self,
         info: Info,

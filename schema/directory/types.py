@@ -73,7 +73,12 @@ class Centre(relay.Node):
     ) -> list[Centre | None]:
         return await load_nodes(info.context.loaders.centre_by_id, node_ids, cls.from_model)
 
-    @strawberry.field(description="The centre's own mentors, by name.")
+    @strawberry.field(
+        description=(
+            "The centre's own mentors, by name."
+            " Cost: `first` (20 when omitted) times the page sizes of the connections above it."
+        )
+    )
     def mentors(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Mentor]:
@@ -142,7 +147,12 @@ class Community(relay.Node):
     def serves_anywhere(self, info: Info) -> bool:
         return ready(self, "areas", lambda: self._areas(info), lambda areas: not areas)
 
-    @strawberry.field(description="The community's mentors, by name.")
+    @strawberry.field(
+        description=(
+            "The community's mentors, by name."
+            " Cost: `first` (20 when omitted) times the page sizes of the connections above it."
+        )
+    )
     def mentors(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Mentor]:

@@ -15,7 +15,7 @@ class MatchingQueries:
             "Which kecamatan are under-served: for every kecamatan (or those of one kota, "
             "`kotaCode`, e.g. `31.71`), by code, its centre's demand, supply and gap, and how "
             "much of the gap its suggested coalition of at most `maxCommunities` communities "
-            "would fill. Returned whole."
+            "would fill. Returned whole. Cost: 1,000; 100 with `kotaCode`."
         )
     )
     async def coverage(

@@ -29,6 +29,7 @@ class NotificationQueries:
         description=(
             "Every email of the outbox, newest first, with its delivery status. Admins only "
             "(FORBIDDEN for others); a plan's parties see its emails on `Plan.notifications`."
+            " Cost: `first` (20 when omitted) times the page sizes of the connections above it."
         )
     )
     async def notifications(

@@ -67,6 +67,7 @@ class PlanQueries:
         description=(
             "Trainings by start time. Everyone sees those of active and completed plans; the "
             "parties of a plan also see its planned ones."
+            " Cost: `first` (20 when omitted) times the page sizes of the connections above it."
         )
     )
     async def trainings(
@@ -100,6 +101,7 @@ class PlanQueries:
         description=(
             "Joint mentoring plans the viewer may see, newest first: all for admins, their "
             "parties' plans for staff and coordinators, none for anonymous clients."
+            " Cost: `first` (20 when omitted) times the page sizes of the connections above it."
         )
     )
     async def plans(

@@ -275,6 +275,7 @@ class Plan(relay.Node):
 
     @strawberry.field(
         description="Its emails, newest first, with their delivery status, attempts and errors."
+        " Cost: `first` (20 when omitted) times the page sizes of the connections above it."
     )
     async def notifications(
         self, info: Info, first: int | None = None, after: str | None = None

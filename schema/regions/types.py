@@ -45,7 +45,12 @@ class Kota(relay.Node):
             accept=lambda r: r.level is RegionLevel.KOTA,
         )
 
-    @strawberry.field(description="The kecamatan of this kota, by code.")
+    @strawberry.field(
+        description=(
+            "The kecamatan of this kota, by code."
+            " Cost: `first` (20 when omitted) times the page sizes of the connections above it."
+        )
+    )
     def kecamatans(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Kecamatan]:
@@ -122,7 +127,8 @@ class Kecamatan(relay.Node):
             "province or anywhere (see `Reach`). Equal scores go by places filled, then by "
             "name. `sectors` (codes such as `KULINER`) looks at those sectors only, the total "
             "missing included. Communities serving only other provinces are not listed; those "
-            "with nothing free in the missing sectors come last, with score 0."
+            "with nothing free in the missing sectors come last, with score 0. Cost: 10 + "
+            "`first`, times the page sizes of the connections above it."
         )
     )
     async def complements(
@@ -142,7 +148,7 @@ class Kecamatan(relay.Node):
             "together fill the most of its centre's missing places, picked one at a time: "
             "each time the community that adds the most to what is still missing, weighted by "
             "reach. A suggestion as if this centre were the only one asking; nothing is "
-            "reserved."
+            "reserved. Cost: 25, times the page sizes of the connections above it."
         )
     )
     async def coalition(

@@ -421,19 +421,19 @@ def test_serve_back_up_change_restore_and_read_the_restored_data(
             "operation": "Who",
             "role": "ADMIN",
             "status": 200,
-            "cost": None,
+            "cost": 0,
         }
         assert isinstance(request_line["duration_ms"], float)
         assert admin not in json.dumps(mine)
         assert any(r["logger"] == "uvicorn.access" for r in mine)  # the access log too
 
         # a backup while serving, then a change
-        assert _get(served, COUNT)[2] == {"data": {"communities": {"totalCount": 0}}}
+        assert _get(served, COUNT)[2]["data"] == {"communities": {"totalCount": 0}}
         hub(env, "backup", str(backup))
         assert stat.S_IMODE(backup.stat().st_mode) == 0o600  # it holds personal data
         _create(served, admin, "Komunitas Pulihkan Satu")
         status, etag_after_change, body = _get(served, COUNT)
-        assert body == {"data": {"communities": {"totalCount": 1}}}
+        assert body["data"] == {"communities": {"totalCount": 1}}
 
         # a restore is refused while the database is served
         refused = hub(env, "restore", str(backup), check=False)
@@ -445,7 +445,7 @@ def test_serve_back_up_change_restore_and_read_the_restored_data(
 
     with serving(env, tmp_path / "again.log") as served:
         # the next read shows the restored data
-        assert _get(served, COUNT)[2] == {"data": {"communities": {"totalCount": 0}}}
+        assert _get(served, COUNT)[2]["data"] == {"communities": {"totalCount": 0}}
         # another change brings the counter back to where the lost change had it; the ETag
         # of the lost change's answer must not match the new data
         admin = _demo_tokens(served.log.read_text())["ADMIN"]
@@ -453,4 +453,4 @@ def test_serve_back_up_change_restore_and_read_the_restored_data(
         status, etag, body = _get(served, COUNT, **{"If-None-Match": etag_after_change})
         assert status == 200
         assert etag != etag_after_change
-        assert body == {"data": {"communities": {"totalCount": 1}}}
+        assert body["data"] == {"communities": {"totalCount": 1}}
