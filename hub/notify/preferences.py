@@ -62,12 +62,16 @@ async def set_preferences(*, email: str, changes: Iterable[tuple[EventKind, Deli
     if not changes:
         return
     async with write_transaction():
-        for kind, mode in changes:
-            updated = await NotificationPreference.filter(email=email, kind=kind.value).update(
-                mode=mode
-            )
-            if not updated:
-                await NotificationPreference.create(email=email, kind=kind.value, mode=mode)
+        # One upsert: two requests for the same address at once both find no row, and
+        # inserting after looking would make one of them fail on the unique (email, kind).
+        await NotificationPreference.bulk_create(
+            [
+                NotificationPreference(email=email, kind=kind.value, mode=mode)
+                for kind, mode in changes
+            ],
+            on_conflict=["email", "kind"],
+            update_fields=["mode"],
+        )
         off = [k.value for k, m in changes if m is DeliveryMode.OFF]
         if off:
             await Notification.filter(
