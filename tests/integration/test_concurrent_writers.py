@@ -18,10 +18,11 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from hub.core import Settings, encode_global_id
 from hub.notify.sink import free_port
-from models.directory import Community, Mentor
+from models.directory import Centre, Community, Demand, Mentor, Sector
 from tests.conftest import Tokens, make_tokens
 
 pytestmark = pytest.mark.usefixtures("demo_data")
@@ -182,3 +183,39 @@ async def test_mixed_writers_in_two_processes_never_fail(two_servers: list[int])
         if body.get("errors") or any(payload["errors"] for payload in body["data"].values())
     ]
     assert failures == []
+
+
+async def test_first_settings_of_a_demand_at_once_make_one_row(app: Starlette) -> None:
+    # given a centre with no demand row in a sector
+    tokens: Tokens = await make_tokens()
+    centre = await Centre.get(kecamatan__code="31.71.02")
+    sector = await Sector.get(code="DIGITAL")
+    await Demand.filter(centre=centre, sector=sector).delete()
+    # when eight requests set it at once
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+        responses = await asyncio.gather(
+            *(
+                http.post(
+                    "/graphql",
+                    json={
+                        "query": SET_DEMAND,
+                        "variables": {
+                            "input": {
+                                "kecamatanCode": "31.71.02",
+                                "sectorCode": "DIGITAL",
+                                "demand": 10 + i,
+                            }
+                        },
+                    },
+                    headers=tokens.headers("admin"),
+                )
+                for i in range(8)
+            )
+        )
+    # then every one succeeded and one row holds the last value written
+    bodies = [response.json() for response in responses]
+    assert [body["data"]["setDemand"]["errors"] for body in bodies] == [[]] * 8
+    rows = await Demand.filter(centre=centre, sector=sector)
+    assert len(rows) == 1
+    assert rows[0].demand in {10 + i for i in range(8)}
