@@ -152,7 +152,7 @@ function frame(placed, box) {
   const left = box.x + (box.width - spanX * scale) / 2;
   const top = box.y + (box.height - spanY * scale) / 2;
   return {
-    height: spanY * scale,
+    bottom: top + spanY * scale,
     x: (lon) => left + (lon - west) * shrink * scale,
     y: (lat) => top + (north - lat) * scale,
   };
@@ -163,24 +163,26 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function projection(rows) {
+function projection(rows, biggest) {
   // Kecamatan far from all the others (Jakarta's Kepulauan Seribu, 50 km out at sea) would
   // shrink the rest to a corner: they get an inset of their own, framed.
   const placed = rows.filter((r) => r.kecamatan.lat !== null && r.kecamatan.lon !== null);
   const width = 800;
-  const margin = 36;
+  const margin = Math.ceil(biggest) + 6; // the largest circle stays inside
   if (placed.length === 0) return { placed, far: [], width, height: 200, x: () => 0, y: () => 0 };
   const mid = [median(placed.map((r) => r.kecamatan.lat)), median(placed.map((r) => r.kecamatan.lon))];
   const distance = (r) => Math.hypot(r.kecamatan.lat - mid[0], r.kecamatan.lon - mid[1]);
   const distances = placed.map(distance).sort((a, b) => a - b);
   const usual = distances[Math.floor(distances.length * 0.9)] || 0;
-  const isFar = (r) => placed.length >= 10 && distance(r) > Math.max(3 * usual, 1e-3);
+  const isFar = (r) => placed.length >= 10 && distance(r) > Math.max(2 * usual, 1e-3);
   const near = placed.filter((r) => !isFar(r));
   const far = placed.filter(isFar);
-  const inner = width - 2 * margin;
-  const main = frame(near, { x: margin, y: margin, width: inner, height: inner });
-  const height = Math.round(main.height + 2 * margin);
   const inset = far.length ? { x: 8, y: 8, width: 180, height: 180 } : null;
+  // The inset takes a strip on the left, where Kepulauan Seribu lies from Jakarta.
+  const left = inset ? inset.x + inset.width + margin : margin;
+  const inner = width - left - margin;
+  const main = frame(near, { x: left, y: margin, width: inner, height: inner });
+  const height = Math.round(Math.max(main.bottom + margin, inset ? inset.height + 16 : 0));
   const pad = 45; // room for the largest circle inside the frame
   const farFrame = inset
     ? frame(far, {
@@ -205,7 +207,10 @@ function projection(rows) {
 function drawMap() {
   const svg = $("#map");
   svg.replaceChildren();
-  const view = projection(state.rows);
+  const count = state.rows.filter((r) => r.kecamatan.lat !== null && r.kecamatan.lon !== null)
+    .length;
+  const biggest = Math.min(30, Math.max(5, 240 / Math.sqrt(Math.max(count, 1))));
+  const view = projection(state.rows, biggest);
   svg.setAttribute("viewBox", `0 0 ${view.width} ${view.height}`);
   if (view.inset) {
     const box = document.createElementNS(SVG, "rect");
@@ -219,7 +224,6 @@ function drawMap() {
     svg.append(box, caption);
   }
   const maxGap = Math.max(1, ...view.placed.map((r) => r.gap));
-  const biggest = Math.min(30, Math.max(5, 240 / Math.sqrt(view.placed.length)));
   // Larger circles first, so that the small ones on top stay reachable.
   const ordered = [...view.placed].sort((a, b) => b.gap - a.gap || compareCodes(a, b));
   for (const row of ordered) {
