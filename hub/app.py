@@ -48,6 +48,7 @@ from hub.web import (
     documents,
     graphiql_html,
     has_unexpected_errors,
+    map_routes,
     operation_cost,
     read_graphql_request,
     response_media_type,
@@ -386,6 +387,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/unsubscribe/{token}", unsubscribe_endpoint(settings), methods=["GET", "POST"]),
             *static_routes(),
+            *map_routes(),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

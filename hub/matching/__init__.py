@@ -16,6 +16,7 @@ hundred kecamatan still loads once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from hub.core import Invalid, NotFound
 from hub.matching.blocks import coalitions_many, coverage_many, rank_many
@@ -78,18 +79,29 @@ async def coalitions(
 
 
 async def coverage(
-    *, kota_code: str | None = None, max_communities: int = DEFAULT_COALITION_SIZE
+    *,
+    kota_code: str | None = None,
+    max_communities: int = DEFAULT_COALITION_SIZE,
+    sector_codes: Sequence[str] | None = None,
 ) -> list[CoverageRow]:
     """For every kecamatan (or those of one kota), by code: demand, supply and gap of its
-    centre, and how much of the gap its coalition would cover. Six statements at most."""
+    centre, and how much of the gap its coalition would cover. Six statements at most. With
+    `sector_codes`, demand, supply, gap and the coalition count those sectors only (section 3's
+    filter); `waiting` stays the centre's, all sectors together."""
     check_limit(max_communities, field="maxCommunities")
+    catalogue = await sectors()
+    only = sector_ids(sector_codes, catalogue) if sector_codes is not None else None
     scope = Scope()
     if kota_code is not None:
         found_kota = await kota_id(kota_code)
         if found_kota is None:
             raise NotFound(f"no kota has the code {kota_code!r}", field=["kotaCode"])
         scope = Scope(kota_id=found_kota)
-    found = await load_needs(scope, await sectors())
+    found = await load_needs(scope, catalogue)
+    if only is not None:
+        found = [
+            replace(n, sectors=tuple(s for s in n.sectors if s.sector.id in only)) for n in found
+        ]
     provinces = {n.kecamatan.province_code for n in found}
     offers = await load_offers(provinces, whole_country=kota_code is None)
     return coverage_many(found, offers, max_communities=max_communities)

@@ -13,7 +13,9 @@ counted from the day of the load (`today`), so upcoming trainings stay upcoming.
 Province 31 is Jakarta with its real codes and names (the reference data); the other provinces
 carry the real Kemendagri province codes and synthetic kota and kecamatan in the same format
 (`PP.KK`, `PP.KK.NN`; kabupaten from 01, kota from 71) with made-up names. People, addresses and
-phone numbers are fictional. The same seed gives the same data, row for row (and, in a fresh
+phone numbers are fictional. Every region has a position (lat/lon): Jakarta's are real, the
+other provinces sit at their capital's and their kota and kecamatan around it, drawn from a
+random stream of their own. The same seed gives the same data, row for row (and, in a fresh
 database, id for id).
 
 The dataset goes into its own, empty database (or one holding only the reference data): the
@@ -68,6 +70,21 @@ PROVINCE_CODES = (
     "81", "82", "91", "92", "93", "94", "95", "96",
 )  # fmt: skip
 """Indonesia's 38 Kemendagri province codes."""
+
+PROVINCE_SEATS: dict[str, tuple[float, float]] = {
+    "11": (5.55, 95.32), "12": (3.59, 98.67), "13": (-0.95, 100.35), "14": (0.51, 101.45),
+    "15": (-1.61, 103.61), "16": (-2.99, 104.76), "17": (-3.80, 102.27), "18": (-5.43, 105.26),
+    "19": (-2.13, 106.11), "21": (0.92, 104.45), "31": (-6.18, 106.83), "32": (-6.92, 107.61),
+    "33": (-6.99, 110.42), "34": (-7.80, 110.36), "35": (-7.25, 112.75), "36": (-6.12, 106.15),
+    "51": (-8.65, 115.22), "52": (-8.58, 116.12), "53": (-10.18, 123.61), "61": (-0.03, 109.33),
+    "62": (-2.21, 113.92), "63": (-3.44, 114.83), "64": (-0.50, 117.15), "65": (2.84, 117.37),
+    "71": (1.47, 124.84), "72": (-0.90, 119.87), "73": (-5.15, 119.43), "74": (-3.97, 122.51),
+    "75": (0.54, 123.06), "76": (-2.68, 118.89), "81": (-3.70, 128.18), "82": (0.79, 127.38),
+    "91": (-2.53, 140.72), "92": (-0.86, 134.06), "93": (-8.49, 140.40), "94": (-3.37, 135.50),
+    "95": (-4.10, 138.95), "96": (-0.88, 131.26),
+}  # fmt: skip
+"""Where each province's capital lies (lat, lon): the synthetic kota and kecamatan are placed
+around it, so that a map of the national dataset looks like Indonesia."""
 
 _PLACE_HEADS = (
     "Suka", "Tanjung", "Sungai", "Bukit", "Karang", "Pasir", "Teluk", "Muara", "Air", "Batu",
@@ -177,6 +194,8 @@ class _Place:
     code: str
     name: str
     parent: _Place | None = None
+    lat: float = 0.0
+    lon: float = 0.0
 
     @property
     def province(self) -> _Place:
@@ -226,10 +245,20 @@ class _Generator:
 
     def __init__(self, seed: int, size: Size, sectors: list[Sector]) -> None:
         self.rng = random.Random(seed)
+        # Positions come from a stream of their own: the rest of the data stays as it was.
+        self.positions = random.Random(f"{seed}:positions")
         self.size = size
         self.sectors = sectors
         self.weights = [SECTOR_WEIGHTS.get(s.code, 1) for s in sectors]
         self.people = 0
+
+    def near(self, lat: float, lon: float, spread: float) -> tuple[float, float]:
+        """A position around (lat, lon), `spread` degrees apart on average, rounded as the
+        reference data is."""
+        return (
+            round(lat + self.positions.gauss(0, spread), 5),
+            round(lon + self.positions.gauss(0, spread), 5),
+        )
 
     def place_name(self) -> str:
         return f"{self.rng.choice(_PLACE_HEADS)} {self.rng.choice(_PLACE_TAILS)}"
@@ -388,6 +417,7 @@ async def _regions(
     for code, count in zip(others, kota_counts, strict=True):
         name = gen.place_name()
         province = _Place(next_id(), code, name)
+        province.lat, province.lon = PROVINCE_SEATS[code]
         new_provinces.append(province)
         rows.append(
             Region(
@@ -396,6 +426,8 @@ async def _regions(
                 level=RegionLevel.PROVINCE,
                 name=name,
                 official_name=f"Provinsi {name}",
+                lat=province.lat,
+                lon=province.lon,
             )
         )
         cities = min(9, count // 5)
@@ -406,6 +438,7 @@ async def _regions(
         for number in numbers:
             name = gen.place_name()
             kota = _Place(next_id(), f"{code}.{number}", name, province)
+            kota.lat, kota.lon = gen.near(province.lat, province.lon, 0.9)
             new_kotas.append(kota)
             official = f"Kota {name}" if number >= "71" else f"Kabupaten {name}"
             rows.append(
@@ -416,6 +449,8 @@ async def _regions(
                     name=name,
                     official_name=official,
                     parent_id=province.id,
+                    lat=kota.lat,
+                    lon=kota.lon,
                 )
             )
     jakarta_kecamatan_count = sum(1 for p in places.values() if p.code.count(".") == 2)
@@ -427,6 +462,7 @@ async def _regions(
         for n in range(1, count + 1):
             name = gen.place_name()
             kecamatan = _Place(next_id(), f"{kota.code}.{n:02d}", name, kota)
+            kecamatan.lat, kecamatan.lon = gen.near(kota.lat, kota.lon, 0.12)
             new_kecamatans.append(kecamatan)
             rows.append(
                 Region(
@@ -436,6 +472,8 @@ async def _regions(
                     name=name,
                     official_name=f"Kecamatan {name}",
                     parent_id=kota.id,
+                    lat=kecamatan.lat,
+                    lon=kecamatan.lon,
                 )
             )
     await _insert(Region, rows)

@@ -1,5 +1,5 @@
 """The HTTP edge: request bodies, document limits and memos, query cost, rate budgets, request
-ids and logs, the response cache and document analysis, GraphiQL."""
+ids and logs, the response cache and document analysis, GraphiQL, the coverage map page."""
 
 from hub.web.bodies import (
     GRAPHQL_RESPONSE,
@@ -33,6 +33,7 @@ from hub.web.logs import (
     operation_name,
     uvicorn_log_config,
 )
+from hub.web.map import map_routes
 from hub.web.ratelimit import Decision, RateLimiter, TrustedProxies, token_caller
 from hub.web.requests import RequestIdMiddleware, current_request_id
 
@@ -60,6 +61,7 @@ __all__ = [
     "has_unexpected_errors",
     "limit_rule",
     "log_format",
+    "map_routes",
     "media_type",
     "operation_cost",
     "operation_name",

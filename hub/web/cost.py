@@ -29,6 +29,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    Undefined,
     get_named_type,
     value_from_ast_untyped,
 )
@@ -88,9 +89,12 @@ class _Costing:
         values: dict[str, Any] = {}
         for argument in field.arguments or ():
             try:
-                values[argument.name.value] = value_from_ast_untyped(argument.value, self.variables)
+                value = value_from_ast_untyped(argument.value, self.variables)
             except (TypeError, ValueError):
                 continue
+            # A variable the request leaves out is no argument at all (not a kotaCode).
+            if value is not Undefined:
+                values[argument.name.value] = value
         return values
 
     def selections(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType) -> int:

@@ -188,11 +188,15 @@ class CoverageRow:
         description="The kecamatan."
     )
     demand: int = strawberry.field(
-        description="Entrepreneurs waiting for mentoring at its centre, all sectors together."
+        description=(
+            "Entrepreneurs waiting for mentoring at its centre, all sectors together (those of "
+            "`coverage(sectors:)` when given)."
+        )
     )
     supply: int = strawberry.field(
         description=(
-            "Places its centre's own mentors and its active joint plans offer, all sectors."
+            "Places its centre's own mentors and its active joint plans offer, all sectors "
+            "(those of `coverage(sectors:)` when given)."
         )
     )
     gap: int = strawberry.field(

@@ -55,6 +55,10 @@ async def tokens(demo_data: None) -> Tokens:
         ("query($n: Int = 3) { plans(first: $n) { edges { node { title } } } }", None, 3),
         (NODES, {"ids": ["x"] * 1234}, 1234),
         ('{ a: coverage { gap } b: coverage(kotaCode: "31.71") { gap } }', None, 1100),
+        # a kotaCode variable left out is no kotaCode: the whole country's price
+        ("query($k: String) { coverage(kotaCode: $k) { gap } }", {}, 1000),
+        ("query($k: String) { coverage(kotaCode: $k) { gap } }", {"k": None}, 1000),
+        ("query($k: String) { coverage(kotaCode: $k) { gap } }", {"k": "31.71"}, 100),
         ("{ " + " ".join(f"c{i}: coverage {{ gap }}" for i in range(30)) + " }", None, 30_000),
         (
             "{ kotas { ...K } } fragment K on Kota { kecamatans(first: 4) { ...E } }"

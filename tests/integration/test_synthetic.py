@@ -23,6 +23,7 @@ from hub.core import InvalidState
 from hub.matching import scoring
 from hub.seed import NATIONAL, Loaded, load_national
 from hub.seed.reference import jakarta_kecamatan
+from hub.seed.synthetic import PROVINCE_SEATS
 from models.directory import (
     Centre,
     Community,
@@ -59,7 +60,7 @@ async def _digest() -> str:
     named by what it refers to."""
     parts = []
     for model, columns in [
-        (Region, ["code", "level", "name", "official_name", "parent__code"]),
+        (Region, ["code", "level", "name", "official_name", "parent__code", "lat", "lon"]),
         (Centre, ["kecamatan__code", "name", "address", "contact_email"]),
         (Mentor, ["email", "name", "phone", "centre__name", "community__name", "active"]),
         (MentorSkill, ["mentor__email", "sector__code", "capacity"]),
@@ -104,6 +105,25 @@ async def test_jakarta_keeps_its_codes_and_the_rest_follows_the_format(small: Lo
         if region.parent_id is not None:
             assert code.rpartition(".")[0] == by_id[region.parent_id].code
     assert {c for c in regions if "." not in c} == {"31", "11"}
+
+
+async def test_every_kecamatan_has_a_position_near_its_province(small: Loaded) -> None:
+    """The map draws every kecamatan at its lat/lon: Jakarta's are the reference data's, the
+    others lie around their province's capital, in and around Indonesia."""
+    jakarta = {row.code: (row.lat, row.lon) for row in jakarta_kecamatan()}
+    kecamatans = await Region.filter(level=RegionLevel.KECAMATAN).values_list("code", "lat", "lon")
+    assert len(kecamatans) == small.kecamatans
+    for code, lat, lon in kecamatans:
+        if code in jakarta:
+            assert (lat, lon) == jakarta[code]
+            continue
+        seat_lat, seat_lon = PROVINCE_SEATS[code[:2]]
+        assert -12.0 < lat < 8.0, (code, lat)
+        assert 93.0 < lon < 142.0, (code, lon)
+        assert abs(lat - seat_lat) < 5, (code, lat)
+        assert abs(lon - seat_lon) < 5, (code, lon)
+    positions = {code: (lat, lon) for code, lat, lon in kecamatans}
+    assert len(set(positions.values())) == len(positions)
 
 
 async def test_communities_serve_areas_at_every_level(small: Loaded) -> None:
