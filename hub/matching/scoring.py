@@ -12,6 +12,7 @@ candidates of one centre is exact integer arithmetic: their scores share the den
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -153,6 +154,18 @@ class Complement:
 
 
 @dataclass(frozen=True, slots=True)
+class Opportunity:
+    """One kecamatan seen from a community: the figures its `complements` shows for that
+    community (the same pair from the other side)."""
+
+    kecamatan: KecamatanRef
+    reach: Reach
+    score: float
+    filled: int
+    sectors: tuple[SectorFill, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Coalition:
     """The greedy coalition: members in the order chosen, each with what it adds."""
 
@@ -268,6 +281,38 @@ def complements(
             ranked.append((rank_key(found, offer), found))
     ranked.sort(key=lambda pair: pair[0])
     return [c for _, c in ranked[:first]]
+
+
+def opportunities(
+    offer: Offer,
+    needs: Iterable[CentreNeeds],
+    *,
+    first: int,
+    sector_ids: frozenset[int] | None = None,
+) -> list[Opportunity]:
+    """The `first` kecamatan among `needs` where `offer` would fill most, each with the figures
+    of `assess` (those of the kecamatan's complements): by score, then places filled, highest
+    first, then kecamatan code. Kecamatan out of its reach are left out.
+
+    Scores of different kecamatan have different denominators; as floats they are correctly
+    rounded quotients of small integers, so equal scores compare equal and different ones keep
+    their order."""
+    ranked = []
+    for n in needs:
+        found = assess(n, offer, sector_ids=sector_ids)
+        if found is not None:
+            ranked.append(((-found.score, -found.filled, n.kecamatan.code), n.kecamatan, found))
+    best = heapq.nsmallest(first, ranked, key=lambda entry: entry[0])
+    return [
+        Opportunity(
+            kecamatan=kecamatan,
+            reach=found.reach,
+            score=found.score,
+            filled=found.filled,
+            sectors=found.sectors,
+        )
+        for _, kecamatan, found in best
+    ]
 
 
 def coalition(
