@@ -97,7 +97,9 @@ async def opportunities(
     catalogue = await sectors()
     only = sector_ids(sector_codes, catalogue) if sector_codes is not None else None
     offers = await load_communities(community_ids)
-    found = await load_needs(reach_scope(offers), catalogue) if offers and first else []
+    found = (
+        await load_needs(reach_scope(offers), catalogue, waiting=False) if offers and first else []
+    )
     return {
         o.community_id: rank_opportunities(o, found, first=first, sector_ids=only) for o in offers
     }

@@ -137,13 +137,16 @@ async def kota_id(code: str) -> int | None:
     return int(rows[0]["id"]) if rows else None
 
 
-async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[CentreNeeds]:
+async def load_needs(
+    scope: Scope, catalogue: dict[int, SectorRef], *, waiting: bool = True
+) -> list[CentreNeeds]:
     """Each kecamatan of `scope`, by code, with its centre's demand, supply and gap per sector.
 
     supply = capacity of the centre's own active mentors + mentees that active community
     mentors are allocated by the centre's ACTIVE plans. waiting = distinct residents
     waitlisted for the centre's upcoming scheduled trainings in the sector or interested
-    there in the last 90 days (per centre: distinct over all its sectors)."""
+    there in the last 90 days (per centre: distinct over all its sectors); without `waiting`
+    (which enters no formula) it is left at 0 and not read."""
     statement = _Statement()
     kecamatans = await statement.rows(
         "SELECT r.id, r.code, r.name, r.parent_id, r.lat, r.lon, c.id AS centre_id "
@@ -153,7 +156,7 @@ async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[Cent
     )
     statement = _Statement()
     now = dt.datetime.now(dt.UTC)
-    waiting = (
+    waiting_rows = (
         "WITH waiting AS ("
         "SELECT c.kecamatan_id, t.sector_id, g.participant_id FROM registration g "
         "JOIN training t ON t.id = g.training_id JOIN centre c ON c.id = t.centre_id "
@@ -166,9 +169,22 @@ async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[Cent
         "JOIN centre c ON c.id = i.centre_id "
         f"WHERE i.created_at >= {statement.param(now - dt.timedelta(days=INTEREST_DAYS))} "
         f"AND {scope.condition(statement, 'c.kecamatan_id')}) "
+        if waiting
+        else ""
+    )
+    counted = (
+        "UNION ALL "
+        f"SELECT w.kecamatan_id, w.sector_id, {_WAITING} AS kind, "
+        "COUNT(DISTINCT w.participant_id) AS amount FROM waiting w "
+        "GROUP BY w.kecamatan_id, w.sector_id "
+        "UNION ALL "
+        f"SELECT w.kecamatan_id, NULL AS sector_id, {_WAITING_AT_CENTRE} AS kind, "
+        "COUNT(DISTINCT w.participant_id) AS amount FROM waiting w GROUP BY w.kecamatan_id"
+        if waiting
+        else ""
     )
     amounts = await statement.rows(
-        f"{waiting}SELECT x.kecamatan_id, x.sector_id, "
+        f"{waiting_rows}SELECT x.kecamatan_id, x.sector_id, "
         f"SUM(CASE WHEN x.kind = {_DEMAND} THEN x.amount ELSE 0 END) AS demand, "
         f"SUM(CASE WHEN x.kind IN ({_OWN_MENTORS}, {_ACTIVE_PLANS}) THEN x.amount ELSE 0 END) "
         "AS supply, "
@@ -189,14 +205,7 @@ async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[Cent
         f"WHERE p.status = {statement.param(PlanStatus.ACTIVE.value)} "
         "AND m.active AND m.community_id IS NOT NULL "
         f"AND {scope.condition(statement, 'c.kecamatan_id')} "
-        "UNION ALL "
-        f"SELECT w.kecamatan_id, w.sector_id, {_WAITING} AS kind, "
-        "COUNT(DISTINCT w.participant_id) AS amount FROM waiting w "
-        "GROUP BY w.kecamatan_id, w.sector_id "
-        "UNION ALL "
-        f"SELECT w.kecamatan_id, NULL AS sector_id, {_WAITING_AT_CENTRE} AS kind, "
-        "COUNT(DISTINCT w.participant_id) AS amount FROM waiting w GROUP BY w.kecamatan_id"
-        ") x GROUP BY x.kecamatan_id, x.sector_id HAVING SUM(x.amount) > 0"
+        f"{counted}) x GROUP BY x.kecamatan_id, x.sector_id HAVING SUM(x.amount) > 0"
     )
     found: dict[int, dict[int, tuple[int, int, int]]] = defaultdict(dict)
     waiting_at: dict[int, int] = {}

@@ -189,7 +189,8 @@ class OpportunitiesByCommunityLoader(DataLoader[OpportunitiesKey, list[matching.
             for o in await matching.load_communities(list({k.community_id for k in keys}))
         }
         wanted = [offers[k.community_id] for k in keys if k.community_id in offers and k.first]
-        found = await matching.load_needs(matching.reach_scope(wanted), catalogue) if wanted else []
+        scope = matching.reach_scope(wanted)
+        found = await matching.load_needs(scope, catalogue, waiting=False) if wanted else []
         results: list[list[matching.Opportunity] | BaseException] = [[] for _ in keys]
         for position, key in enumerate(keys):
             try:
