@@ -297,22 +297,27 @@ def opportunities(
     Scores of different kecamatan have different denominators; as floats they are correctly
     rounded quotients of small integers, so equal scores compare equal and different ones keep
     their order."""
-    ranked = []
+    keyed = []
     for n in needs:
-        found = assess(n, offer, sector_ids=sector_ids)
-        if found is not None:
-            ranked.append(((-found.score, -found.filled, n.kecamatan.code), n.kecamatan, found))
-    best = heapq.nsmallest(first, ranked, key=lambda entry: entry[0])
-    return [
-        Opportunity(
-            kecamatan=kecamatan,
-            reach=found.reach,
-            score=found.score,
-            filled=found.filled,
-            sectors=found.sectors,
+        reach_ = reach(offer.area_codes, n.kecamatan.code)
+        if reach_ is not None:
+            gaps = n.gaps(sector_ids)
+            filled = fill(gaps, offer.free)
+            keyed.append((-score(reach_, filled, sum(gaps.values())), -filled, n.kecamatan.code, n))
+    best = []
+    for *_, n in heapq.nsmallest(first, keyed, key=lambda entry: entry[:3]):
+        found = assess(n, offer, sector_ids=sector_ids)  # explained for the chosen only
+        assert found is not None
+        best.append(
+            Opportunity(
+                kecamatan=n.kecamatan,
+                reach=found.reach,
+                score=found.score,
+                filled=found.filled,
+                sectors=found.sectors,
+            )
         )
-        for _, kecamatan, found in best
-    ]
+    return best
 
 
 def coalition(
