@@ -20,7 +20,15 @@ from dataclasses import replace
 
 from hub.core import Invalid, NotFound
 from hub.matching.blocks import coalitions_many, coverage_many, rank_many
-from hub.matching.loading import Scope, kota_id, load_needs, load_offers, sector_ids, sectors
+from hub.matching.loading import (
+    Scope,
+    kota_id,
+    load_communities,
+    load_needs,
+    load_offers,
+    sector_ids,
+    sectors,
+)
 from hub.matching.scoring import (
     CentreNeeds,
     Coalition,
@@ -28,11 +36,13 @@ from hub.matching.scoring import (
     CoverageRow,
     KecamatanRef,
     Offer,
+    Opportunity,
     Reach,
     SectorFill,
     SectorNeed,
     SectorRef,
 )
+from hub.matching.scoring import opportunities as rank_opportunities
 
 DEFAULT_COMPLEMENTS = 5
 DEFAULT_COALITION_SIZE = 5
@@ -65,6 +75,35 @@ async def complements(
     offers = await load_offers({n.kecamatan.province_code for n in found})
     ranked = rank_many(found, offers, first=first, sector_ids=only)
     return {n.kecamatan.id: r for n, r in zip(found, ranked, strict=True)}
+
+
+def reach_scope(offers: Sequence[Offer]) -> Scope:
+    """The kecamatan that may lie in the reach of `offers`: those of the provinces they serve
+    in, or every kecamatan when one of them serves anywhere."""
+    if any(not o.area_codes for o in offers):
+        return Scope()
+    return Scope(province_codes={a.split(".")[0] for o in offers for a in o.area_codes})
+
+
+async def opportunities(
+    *,
+    community_ids: Sequence[int],
+    first: int = DEFAULT_COMPLEMENTS,
+    sector_codes: Sequence[str] | None = None,
+) -> dict[int, list[Opportunity]]:
+    """For each community, the `first` kecamatan in its reach where its free places would fill
+    most, with the figures each kecamatan's `complements` shows for it. Five statements,
+    whatever the number of communities and of kecamatan in their reach."""
+    check_limit(first, field="first")
+    catalogue = await sectors()
+    only = sector_ids(sector_codes, catalogue) if sector_codes is not None else None
+    offers = await load_communities(community_ids)
+    found = (
+        await load_needs(reach_scope(offers), catalogue, waiting=False) if offers and first else []
+    )
+    return {
+        o.community_id: rank_opportunities(o, found, first=first, sector_ids=only) for o in offers
+    }
 
 
 async def coalitions(
@@ -117,6 +156,7 @@ __all__ = [
     "CoverageRow",
     "KecamatanRef",
     "Offer",
+    "Opportunity",
     "Reach",
     "Scope",
     "SectorFill",
@@ -128,10 +168,14 @@ __all__ = [
     "complements",
     "coverage",
     "coverage_many",
+    "load_communities",
     "load_needs",
     "load_offers",
     "needs",
+    "opportunities",
     "rank_many",
+    "rank_opportunities",
+    "reach_scope",
     "sector_ids",
     "sectors",
 ]

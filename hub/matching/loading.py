@@ -78,10 +78,15 @@ class Scope:
     """Which kecamatan to load: some by id, those of one kota (by region id), or all."""
 
     def __init__(
-        self, *, kecamatan_ids: Sequence[int] | None = None, kota_id: int | None = None
+        self,
+        *,
+        kecamatan_ids: Sequence[int] | None = None,
+        kota_id: int | None = None,
+        province_codes: Collection[str] | None = None,
     ) -> None:
         self.kecamatan_ids = kecamatan_ids
         self.kota_id = kota_id
+        self.province_codes = sorted(set(province_codes)) if province_codes is not None else None
 
     def condition(self, statement: _Statement, kecamatan_id: str) -> str:
         if self.kecamatan_ids is not None:
@@ -91,6 +96,12 @@ class Scope:
                 f"{kecamatan_id} IN (SELECT id FROM region WHERE parent_id = "
                 f"{statement.param(self.kota_id)})"
             )
+        if self.province_codes is not None:
+            if not self.province_codes:
+                return "1 = 0"
+            level = statement.param(RegionLevel.KECAMATAN.value)  # placeholders in order
+            inside = " OR ".join(statement.in_region("code", p) for p in self.province_codes)
+            return f"{kecamatan_id} IN (SELECT id FROM region WHERE level = {level} AND ({inside}))"
         return "1 = 1"
 
 
@@ -126,13 +137,16 @@ async def kota_id(code: str) -> int | None:
     return int(rows[0]["id"]) if rows else None
 
 
-async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[CentreNeeds]:
+async def load_needs(
+    scope: Scope, catalogue: dict[int, SectorRef], *, waiting: bool = True
+) -> list[CentreNeeds]:
     """Each kecamatan of `scope`, by code, with its centre's demand, supply and gap per sector.
 
     supply = capacity of the centre's own active mentors + mentees that active community
     mentors are allocated by the centre's ACTIVE plans. waiting = distinct residents
     waitlisted for the centre's upcoming scheduled trainings in the sector or interested
-    there in the last 90 days (per centre: distinct over all its sectors)."""
+    there in the last 90 days (per centre: distinct over all its sectors); without `waiting`
+    (which enters no formula) it is left at 0 and not read."""
     statement = _Statement()
     kecamatans = await statement.rows(
         "SELECT r.id, r.code, r.name, r.parent_id, r.lat, r.lon, c.id AS centre_id "
@@ -142,7 +156,7 @@ async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[Cent
     )
     statement = _Statement()
     now = dt.datetime.now(dt.UTC)
-    waiting = (
+    waiting_rows = (
         "WITH waiting AS ("
         "SELECT c.kecamatan_id, t.sector_id, g.participant_id FROM registration g "
         "JOIN training t ON t.id = g.training_id JOIN centre c ON c.id = t.centre_id "
@@ -155,9 +169,22 @@ async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[Cent
         "JOIN centre c ON c.id = i.centre_id "
         f"WHERE i.created_at >= {statement.param(now - dt.timedelta(days=INTEREST_DAYS))} "
         f"AND {scope.condition(statement, 'c.kecamatan_id')}) "
+        if waiting
+        else ""
+    )
+    counted = (
+        "UNION ALL "
+        f"SELECT w.kecamatan_id, w.sector_id, {_WAITING} AS kind, "
+        "COUNT(DISTINCT w.participant_id) AS amount FROM waiting w "
+        "GROUP BY w.kecamatan_id, w.sector_id "
+        "UNION ALL "
+        f"SELECT w.kecamatan_id, NULL AS sector_id, {_WAITING_AT_CENTRE} AS kind, "
+        "COUNT(DISTINCT w.participant_id) AS amount FROM waiting w GROUP BY w.kecamatan_id"
+        if waiting
+        else ""
     )
     amounts = await statement.rows(
-        f"{waiting}SELECT x.kecamatan_id, x.sector_id, "
+        f"{waiting_rows}SELECT x.kecamatan_id, x.sector_id, "
         f"SUM(CASE WHEN x.kind = {_DEMAND} THEN x.amount ELSE 0 END) AS demand, "
         f"SUM(CASE WHEN x.kind IN ({_OWN_MENTORS}, {_ACTIVE_PLANS}) THEN x.amount ELSE 0 END) "
         "AS supply, "
@@ -178,14 +205,7 @@ async def load_needs(scope: Scope, catalogue: dict[int, SectorRef]) -> list[Cent
         f"WHERE p.status = {statement.param(PlanStatus.ACTIVE.value)} "
         "AND m.active AND m.community_id IS NOT NULL "
         f"AND {scope.condition(statement, 'c.kecamatan_id')} "
-        "UNION ALL "
-        f"SELECT w.kecamatan_id, w.sector_id, {_WAITING} AS kind, "
-        "COUNT(DISTINCT w.participant_id) AS amount FROM waiting w "
-        "GROUP BY w.kecamatan_id, w.sector_id "
-        "UNION ALL "
-        f"SELECT w.kecamatan_id, NULL AS sector_id, {_WAITING_AT_CENTRE} AS kind, "
-        "COUNT(DISTINCT w.participant_id) AS amount FROM waiting w GROUP BY w.kecamatan_id"
-        ") x GROUP BY x.kecamatan_id, x.sector_id HAVING SUM(x.amount) > 0"
+        f"{counted}) x GROUP BY x.kecamatan_id, x.sector_id HAVING SUM(x.amount) > 0"
     )
     found: dict[int, dict[int, tuple[int, int, int]]] = defaultdict(dict)
     waiting_at: dict[int, int] = {}
@@ -220,11 +240,8 @@ async def load_offers(
     province_codes: Collection[str], *, whole_country: bool = False
 ) -> dict[str, list[Offer]]:
     """The candidates of each of `province_codes`: communities with an area in it and those
-    serving anywhere, with their free places per sector. `whole_country` reads every
-    community without filtering (for reports on all provinces at once).
-
-    free = Σ over the community's active mentors of max(0, capacity - mentees allocated by
-    PROPOSED or ACTIVE plans), per sector."""
+    serving anywhere, with their free places per sector (`_free_places`). `whole_country`
+    reads every community without filtering (for reports on all provinces at once)."""
     provinces = sorted(set(province_codes))
     statement = _Statement()
     if whole_country:
@@ -248,6 +265,45 @@ async def load_offers(
         if row["code"] is not None:
             served[row["id"]].add(row["code"])
 
+    free = await _free_places(None if whole_country else names)
+    by_province: dict[str, list[Offer]] = {p: [] for p in provinces}
+    for community_id, name in names.items():
+        areas_served = tuple(sorted(served.get(community_id, ())))
+        offer = Offer(community_id, name, areas_served, free.get(community_id, {}))
+        reached = {a.split(".")[0] for a in areas_served} if areas_served else by_province
+        for province in reached:
+            if province in by_province:
+                by_province[province].append(offer)
+    return by_province
+
+
+async def load_communities(community_ids: Collection[int]) -> list[Offer]:
+    """These communities as candidates (areas served, free places per sector), by id; ids of
+    no community are left out. Two statements whatever their number."""
+    statement = _Statement()
+    areas = await statement.rows(
+        "SELECT c.id, c.name, r.code FROM community c "
+        "LEFT JOIN community_area ca ON ca.community_id = c.id "
+        "LEFT JOIN region r ON r.id = ca.region_id "
+        f"WHERE {statement.one_of('c.id', community_ids)}"
+    )
+    names: dict[int, str] = {}
+    served: dict[int, set[str]] = defaultdict(set)
+    for row in areas:
+        names[row["id"]] = row["name"]
+        if row["code"] is not None:
+            served[row["id"]].add(row["code"])
+    free = await _free_places(names)
+    return [
+        Offer(c, names[c], tuple(sorted(served.get(c, ()))), free.get(c, {})) for c in sorted(names)
+    ]
+
+
+async def _free_places(community_ids: Collection[int] | None) -> dict[int, dict[int, int]]:
+    """Free places per sector of these communities (None: of all), positive ones only.
+
+    free = Σ over the community's active mentors of max(0, capacity - mentees allocated by
+    PROPOSED or ACTIVE plans), per sector."""
     statement = _Statement()
     used = (
         "SELECT a.mentor_id, a.sector_id, SUM(a.mentees) AS used "
@@ -255,7 +311,7 @@ async def load_offers(
         f"WHERE {statement.one_of('p.status', [s.value for s in OPEN_PLAN_STATUSES])} "
         "GROUP BY a.mentor_id, a.sector_id"
     )
-    scope = "1 = 1" if whole_country else statement.one_of("m.community_id", names)
+    scope = "1 = 1" if community_ids is None else statement.one_of("m.community_id", community_ids)
     free_of_mentor = (
         "CASE WHEN k.capacity > COALESCE(u.used, 0) "
         "THEN k.capacity - COALESCE(u.used, 0) ELSE 0 END"
@@ -270,13 +326,4 @@ async def load_offers(
     free: dict[int, dict[int, int]] = defaultdict(dict)
     for row in rows:
         free[row["community_id"]][row["sector_id"]] = int(row["free"])
-
-    by_province: dict[str, list[Offer]] = {p: [] for p in provinces}
-    for community_id, name in names.items():
-        areas_served = tuple(sorted(served.get(community_id, ())))
-        offer = Offer(community_id, name, areas_served, free.get(community_id, {}))
-        reached = {a.split(".")[0] for a in areas_served} if areas_served else by_province
-        for province in reached:
-            if province in by_province:
-                by_province[province].append(offer)
-    return by_province
+    return free

@@ -12,6 +12,7 @@ candidates of one centre is exact integer arithmetic: their scores share the den
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -153,6 +154,18 @@ class Complement:
 
 
 @dataclass(frozen=True, slots=True)
+class Opportunity:
+    """One kecamatan seen from a community: the figures its `complements` shows for that
+    community (the same pair from the other side)."""
+
+    kecamatan: KecamatanRef
+    reach: Reach
+    score: float
+    filled: int
+    sectors: tuple[SectorFill, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Coalition:
     """The greedy coalition: members in the order chosen, each with what it adds."""
 
@@ -268,6 +281,43 @@ def complements(
             ranked.append((rank_key(found, offer), found))
     ranked.sort(key=lambda pair: pair[0])
     return [c for _, c in ranked[:first]]
+
+
+def opportunities(
+    offer: Offer,
+    needs: Iterable[CentreNeeds],
+    *,
+    first: int,
+    sector_ids: frozenset[int] | None = None,
+) -> list[Opportunity]:
+    """The `first` kecamatan among `needs` where `offer` would fill most, each with the figures
+    of `assess` (those of the kecamatan's complements): by score, then places filled, highest
+    first, then kecamatan code. Kecamatan out of its reach are left out.
+
+    Scores of different kecamatan have different denominators; as floats they are correctly
+    rounded quotients of small integers, so equal scores compare equal and different ones keep
+    their order."""
+    keyed = []
+    for n in needs:
+        reach_ = reach(offer.area_codes, n.kecamatan.code)
+        if reach_ is not None:
+            gaps = n.gaps(sector_ids)
+            filled = fill(gaps, offer.free)
+            keyed.append((-score(reach_, filled, sum(gaps.values())), -filled, n.kecamatan.code, n))
+    best = []
+    for *_, n in heapq.nsmallest(first, keyed, key=lambda entry: entry[:3]):
+        found = assess(n, offer, sector_ids=sector_ids)  # explained for the chosen only
+        assert found is not None
+        best.append(
+            Opportunity(
+                kecamatan=n.kecamatan,
+                reach=found.reach,
+                score=found.score,
+                filled=found.filled,
+                sectors=found.sectors,
+            )
+        )
+    return best
 
 
 def coalition(

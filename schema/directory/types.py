@@ -18,6 +18,7 @@ from schema.loading import ModelsByKeyLoader
 from schema.prefetch import LAZY, fallback, ready
 
 if TYPE_CHECKING:
+    from schema.matching.types import Opportunity
     from schema.regions.types import Area, Kecamatan
 
 KecamatanRef = Annotated["Kecamatan", strawberry.lazy("schema.regions.types")]
@@ -146,6 +147,28 @@ class Community(relay.Node):
     @strawberry.field(description="True when it serves anywhere (no areas listed).")
     def serves_anywhere(self, info: Info) -> bool:
         return ready(self, "areas", lambda: self._areas(info), lambda areas: not areas)
+
+    @strawberry.field(
+        description=(
+            "Where the community is needed: the kecamatan in its reach where its free places "
+            "would fill most of what the centre is missing, best first: `first` of them (at "
+            "most 100), by score, then places filled, then kecamatan code. Each carries exactly "
+            "the figures that the kecamatan's `complements` shows for this community. "
+            "`sectors` (codes such as `KULINER`) looks at those sectors only, each centre's "
+            "total missing included. Cost: 10 + `first`, times the page sizes of the "
+            "connections above it."
+        )
+    )
+    async def opportunities(
+        self, info: Info, first: int | None = 5, sectors: list[str] | None = None
+    ) -> list[Annotated[Opportunity, strawberry.lazy("schema.matching.types")]]:
+        from schema.matching.loaders import OpportunitiesKey
+        from schema.matching.types import Opportunity
+
+        wanted = tuple(sectors) if sectors is not None else None
+        key = OpportunitiesKey(self.pk, 5 if first is None else first, wanted)
+        found = await info.context.loaders.matching.opportunities.load(key)
+        return [Opportunity.from_result(o) for o in found]
 
     @strawberry.field(
         description=(

@@ -68,6 +68,13 @@ class ComplementsKey:
 
 
 @dataclass(frozen=True)
+class OpportunitiesKey:
+    community_id: int
+    first: int
+    sectors: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
 class CoalitionKey:
     kecamatan_id: int
     kecamatan_code: str
@@ -164,6 +171,44 @@ class CoalitionByKecamatanLoader(DataLoader[CoalitionKey, matching.Coalition]):
         return results
 
 
+class OpportunitiesByCommunityLoader(DataLoader[OpportunitiesKey, list[matching.Opportunity]]):
+    """The best kecamatan of each community, for each `first` and `sectors` asked: the
+    communities of one request in one batch, the needs of every kecamatan in their reach
+    loaded once."""
+
+    def __init__(self, catalogue: SectorCatalogue) -> None:
+        super().__init__(load_fn=self._load)
+        self.catalogue = catalogue
+
+    async def _load(
+        self, keys: Sequence[OpportunitiesKey]
+    ) -> list[list[matching.Opportunity] | BaseException]:
+        catalogue = await self.catalogue.get()
+        offers = {
+            o.community_id: o
+            for o in await matching.load_communities(list({k.community_id for k in keys}))
+        }
+        wanted = [offers[k.community_id] for k in keys if k.community_id in offers and k.first]
+        scope = matching.reach_scope(wanted)
+        found = await matching.load_needs(scope, catalogue, waiting=False) if wanted else []
+        results: list[list[matching.Opportunity] | BaseException] = [[] for _ in keys]
+        for position, key in enumerate(keys):
+            try:
+                matching.check_limit(key.first, field="first")
+                only = (
+                    matching.sector_ids(key.sectors, catalogue) if key.sectors is not None else None
+                )
+            except HubError as error:
+                results[position] = error
+                continue
+            offer = offers.get(key.community_id)
+            if offer is not None:
+                results[position] = matching.rank_opportunities(
+                    offer, found, first=key.first, sector_ids=only
+                )
+        return results
+
+
 @dataclass
 class MatchingLoaders:
     """The matching's loaders of one request, sharing the sectors, needs and candidates."""
@@ -173,8 +218,10 @@ class MatchingLoaders:
     needs: NeedsByKecamatanIdLoader = field(init=False)
     complements: ComplementsByKecamatanLoader = field(init=False)
     coalition: CoalitionByKecamatanLoader = field(init=False)
+    opportunities: OpportunitiesByCommunityLoader = field(init=False)
 
     def __post_init__(self) -> None:
+        self.opportunities = OpportunitiesByCommunityLoader(self.catalogue)
         self.needs = NeedsByKecamatanIdLoader(self.catalogue)
         self.complements = ComplementsByKecamatanLoader(self.catalogue, self.needs, self.offers)
         self.coalition = CoalitionByKecamatanLoader(self.needs, self.offers)

@@ -1,4 +1,5 @@
-"""GraphQL types of the matching: needs, complements, coalitions and the coverage report."""
+"""GraphQL types of the matching: needs, complements, opportunities, coalitions and the coverage
+report."""
 
 from __future__ import annotations
 
@@ -146,6 +147,53 @@ class Complement:
                 for s in found.sectors
             ],
             community_id=found.community_id,
+        )
+
+
+@strawberry.type(
+    description=(
+        "A kecamatan where a community is needed, seen from the community: how close it works "
+        "there (`reach`), how many of the centre's missing places it can fill (`filled`), its "
+        "`score`, and the figures per missing sector. Exactly what the kecamatan's "
+        "`complements` shows for this community."
+    )
+)
+class Opportunity:
+    kecamatan: Annotated[Kecamatan, strawberry.lazy("schema.regions.types")] = strawberry.field(
+        description="The kecamatan."
+    )
+    score: float = strawberry.field(
+        description=(
+            "The share of all the centre's missing places this community could fill on its "
+            "own, weighted by reach (1, 0.75 or 0.5), from 0 to 1; 0 when nothing is missing."
+        )
+    )
+    reach: Reach = strawberry.field(  # type: ignore[valid-type]
+        description="How close the community works to the kecamatan."
+    )
+    filled: int = strawberry.field(
+        description="Missing places of the centre the community can fill, all sectors together."
+    )
+    sectors: list[SectorFill] = strawberry.field(
+        description="Every sector with places missing (within `sectors`, when given), in order."
+    )
+
+    @classmethod
+    def from_result(cls, found: matching.Opportunity) -> Opportunity:
+        from schema.regions.types import Kecamatan
+
+        k = found.kecamatan
+        return cls(
+            kecamatan=Kecamatan(
+                pk=k.id, code=k.code, name=k.name, lat=k.lat, lon=k.lon, kota_id=k.kota_id
+            ),
+            score=found.score,
+            reach=found.reach,
+            filled=found.filled,
+            sectors=[
+                SectorFill(sector=_sector(s.sector), gap=s.gap, free=s.free, filled=s.filled)
+                for s in found.sectors
+            ],
         )
 
 
