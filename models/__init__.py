@@ -8,5 +8,5 @@ MODEL_MODULES = [
     "models.notifications",
     "models.audit",
     "models.participation",
-    "models.integration",
+    "models.feeds",
 ]

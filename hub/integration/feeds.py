@@ -42,7 +42,7 @@ from hub.notify.unsubscribe import secret_key
 from models.accounts import Account
 from models.directory import Community
 from models.enums import PartyStatus, RegionLevel, TrainingStatus
-from models.integration import CalendarFeed
+from models.feeds import CalendarFeed
 from models.plans import Plan, PlanParty, Training, TrainingOrganiser
 from models.regions import Region
 
