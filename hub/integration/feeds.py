@@ -187,13 +187,16 @@ async def rotate_feed(*, viewer: Viewer, settings: Settings) -> str:
     if account_id is None:
         raise Forbidden("sign in to rotate your calendar feed")
     async with write_transaction():
+        # The data version's row lock first: two first rotations of one account then run one
+        # after the other, and the second raises the generation the first created.
+        await dataversion.bump()
         updated = await CalendarFeed.filter(account_id=account_id).update(
             generation=F("generation") + 1, rotated_at=datetime.now(UTC)
         )
         if not updated:
             await CalendarFeed.create(account_id=account_id, generation=1)
-        await dataversion.bump()
-    return await feed_url(account_id=account_id, settings=settings)
+        # read in the transaction: the URL of this rotation, not of a later one
+        return _url(account_id, await _generation(account_id), settings)
 
 
 def _own_plans(viewer: Viewer) -> Any:

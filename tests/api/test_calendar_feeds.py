@@ -4,6 +4,7 @@ ETag / If-None-Match, hostile keys and bounds. Every feed is parsed back with ic
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 from urllib.parse import urlsplit
@@ -12,12 +13,15 @@ import httpx
 import pytest
 from icalendar import Calendar, Event
 
+from hub.access import Viewer
 from hub.core import Settings, encode_global_id
 from hub.integration import feeds
 from hub.notify.calendar import training_invite
 from hub.notify.events import mail_host, training_uid
+from models.accounts import Account
 from models.directory import Centre, Community, Sector
 from models.enums import PartyStatus, PlanStatus, TrainingStatus
+from models.feeds import CalendarFeed
 from models.notifications import Notification
 from models.plans import Plan, PlanParty, Training, TrainingOrganiser
 from tests.api.participation_world import ParticipationWorld, build_participation_world
@@ -391,3 +395,22 @@ async def test_feeds_are_bounded_and_take_a_constant_number_of_statements(
     assert len(bounded) == 3
     starts_list = [e.decoded("DTSTART") for e in bounded]
     assert starts_list == sorted(starts_list)
+
+
+async def test_concurrent_first_rotations_both_succeed(
+    gql: GraphQLClient, world: ParticipationWorld
+) -> None:
+    # given an account that never rotated its feed, when two rotations race
+    first, second = await asyncio.gather(
+        gql(ROTATE, headers=world.headers("coordinator")),
+        gql(ROTATE, headers=world.headers("coordinator")),
+    )
+    # then both succeed, one after the other, and the account's URL is the later one
+    answers = [b["data"]["rotateCalendarFeed"] for b in (first, second)]
+    assert [a["errors"] for a in answers] == [[], []]
+    urls = {a["calendarFeedUrl"] for a in answers}
+    assert len(urls) == 2
+    now = await gql(FEED_URL, headers=world.headers("coordinator"))
+    assert now["data"]["viewer"]["calendarFeedUrl"] in urls
+    viewer = Viewer.of(await Account.get(email=f"coordinator.{world.tag}@test.example.org"))
+    assert (await CalendarFeed.get(account_id=viewer.account_id)).generation == 2
