@@ -30,6 +30,7 @@ from tortoise import connections
 import schema
 from hub.access import ANONYMOUS, Viewer, authenticate
 from hub.core import Settings, Unauthenticated, dataversion, open_database
+from hub.integration import feeds
 from hub.notify import outbox, unsubscribe_endpoint
 from hub.web import (
     GRAPHQL_RESPONSE,
@@ -44,6 +45,7 @@ from hub.web import (
     ResponseCache,
     TrustedProxies,
     cache_key,
+    calendar_routes,
     decode_json,
     documents,
     graphiql_html,
@@ -386,6 +388,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/unsubscribe/{token}", unsubscribe_endpoint(settings), methods=["GET", "POST"]),
+            *calendar_routes(
+                kecamatan=lambda code: feeds.kecamatan_feed(code=code, settings=settings),
+                kota=lambda code: feeds.kota_feed(code=code, settings=settings),
+                community=lambda key: feeds.community_feed(global_id=key, settings=settings),
+                account=lambda token: feeds.private_feed(token=token, settings=settings),
+            ),
             *static_routes(),
             *map_routes(),
         ],

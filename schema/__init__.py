@@ -28,6 +28,7 @@ from schema.directory.mutations import DirectoryMutations
 from schema.directory.queries import DirectoryQueries
 from schema.errors import PublicErrors
 from schema.hygiene import guard_arguments
+from schema.integration.feeds import CalendarFeedMutations
 from schema.matching.queries import MatchingQueries
 from schema.nodes import NODE_TYPES, NodeQueries
 from schema.notifications.mutations import NotificationMutations
@@ -81,6 +82,7 @@ class Mutation(
     NotificationMutations,
     DirectoryMutations,
     ParticipationMutations,
+    CalendarFeedMutations,
 ):
     pass
 

@@ -20,7 +20,7 @@ PRODID = "-//OK OCE//Collaboration Hub//ID"
 
 
 @cache
-def _jakarta_timezone() -> Timezone:
+def jakarta_timezone() -> Timezone:
     """The VTIMEZONE of Asia/Jakarta, computed once from the zoneinfo database."""
     return Timezone.from_tzid("Asia/Jakarta")
 
@@ -42,7 +42,7 @@ def training_invite(
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", method)
-    calendar.add_component(_jakarta_timezone())
+    calendar.add_component(jakarta_timezone())
 
     event = Event()
     event.add("uid", training["uid"])

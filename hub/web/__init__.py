@@ -1,5 +1,6 @@
 """The HTTP edge: request bodies, document limits and memos, query cost, rate budgets, request
-ids and logs, the response cache and document analysis, GraphiQL, the coverage map page."""
+ids and logs, the response cache and document analysis, GraphiQL, the coverage map page, the
+calendar feed routes."""
 
 from hub.web.bodies import (
     GRAPHQL_RESPONSE,
@@ -17,6 +18,7 @@ from hub.web.caching import (
     cache_key,
     has_unexpected_errors,
 )
+from hub.web.calendar import calendar_routes
 from hub.web.cost import operation_cost
 from hub.web.graphiql import graphiql_html, static_routes
 from hub.web.limits import (
@@ -53,6 +55,7 @@ __all__ = [
     "ResponseCache",
     "TrustedProxies",
     "cache_key",
+    "calendar_routes",
     "configure_logging",
     "current_request_id",
     "decode_json",

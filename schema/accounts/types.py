@@ -14,6 +14,7 @@ from models import accounts as m
 from schema.common import load_nodes
 from schema.context import Info
 from schema.enums import Role
+from schema.integration.feeds import CALENDAR_FEED_URL, calendar_feed_url
 
 if TYPE_CHECKING:
     from schema.directory.types import Centre, Community
@@ -66,6 +67,10 @@ class Account(relay.Node):
         ):
             raise Forbidden(f"the email address of {self.name or 'this account'} is personal data")
         return self.row.email
+
+    @strawberry.field(description=CALENDAR_FEED_URL)
+    async def calendar_feed_url(self, info: Info) -> str | None:
+        return await calendar_feed_url(info, self.pk)
 
     @strawberry.field(description="The centre of a STAFF account.")
     async def centre(self, info: Info) -> CentreRef | None:

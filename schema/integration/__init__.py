@@ -1,0 +1,1 @@
+"""GraphQL of partner integration (DESIGN section 10)."""
