@@ -8,4 +8,5 @@ MODEL_MODULES = [
     "models.notifications",
     "models.audit",
     "models.participation",
+    "models.integration",
 ]

@@ -28,6 +28,7 @@ from schema.directory.mutations import DirectoryMutations
 from schema.directory.queries import DirectoryQueries
 from schema.errors import PublicErrors
 from schema.hygiene import guard_arguments
+from schema.integration.queries import IntegrationQueries
 from schema.matching.queries import MatchingQueries
 from schema.nodes import NODE_TYPES, NodeQueries
 from schema.notifications.mutations import NotificationMutations
@@ -68,6 +69,7 @@ class Query(
     AuditQueries,
     NodeQueries,
     ParticipationQueries,
+    IntegrationQueries,
 ):
     pass
 

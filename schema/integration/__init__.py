@@ -1,0 +1,1 @@
+"""GraphQL of partner integration: event kinds, the latest cursor, subscriptions."""
