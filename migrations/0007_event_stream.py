@@ -41,7 +41,7 @@ async def number_the_history(apps, schema_editor) -> None:
             data={"version": version},
             at=at,
         )
-        await history.filter(id=pk).using_db(client).update(event_id=created.position)
+        await history.filter(id=pk).using_db(client).update(position=created.position)
 
 
 class Migration(migrations.Migration):
@@ -56,6 +56,7 @@ class Migration(migrations.Migration):
                 (
                     "position",
                     fields.BigIntField(
+                        generated=True,
                         primary_key=True,
                         unique=True,
                         db_index=True,
@@ -111,15 +112,9 @@ class Migration(migrations.Migration):
         ),
         ops.AddField(
             model_name="PlanEvent",
-            name="event",
-            field=fields.OneToOneField(
-                "models.Event",
-                source_field="event_id",
-                null=True,
-                db_constraint=True,
-                to_field="position",
-                related_name="history",
-                on_delete=OnDelete.SET_NULL,
+            name="position",
+            field=fields.BigIntField(
+                null=True, description="Its event in the stream (models.integration.Event)"
             ),
         ),
         ops.RunPython(number_the_history, reverse_code=ops.RunPython.noop),

@@ -33,7 +33,9 @@ class Event(Model):
     data: dict[str, Any] = fields.JSONField(default=dict)
     at = fields.DatetimeField()
 
-    history: fields.BackwardOneToOneRelation[PlanEvent]
+    history: PlanEvent | None
+    """Its history line, when read by `hub.integration.events_after` (None for events that
+    are not lines of a plan's history)."""
 
     class Meta:
         table = "event"

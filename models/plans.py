@@ -13,7 +13,6 @@ from models.enums import PartyStatus, PlanStatus, TrainingStatus
 if TYPE_CHECKING:
     from models.accounts import Account
     from models.directory import Centre, Community, Mentor, Sector
-    from models.integration import Event
 
 
 class Plan(Model):
@@ -203,11 +202,11 @@ class PlanEvent(Model):
     version = fields.IntField(description="The plan's version after the change")
     at = fields.DatetimeField(auto_now_add=True)
     details: str | None = fields.TextField(null=True)
-    event: fields.OneToOneNullableRelation[Event] = fields.OneToOneField(
-        "models.Event", related_name="history", null=True, on_delete=fields.SET_NULL
+    position: int | None = fields.BigIntField(
+        null=True, description="Its event in the stream (models.integration.Event)"
     )
-    event_id: int | None
-    """Its row in the event stream: its position, which is its cursor."""
+    """Its event's position in the stream, which is its cursor. A plain column, not a foreign
+    key: the stream keeps its own retention, and SQLite can drop the column when downgrading."""
 
     class Meta:
         table = "plan_event"

@@ -85,7 +85,7 @@ async def record_history(
         actor_id=actor_id,
         version=plan.version,
         details=details,
-        event_id=event.position,
+        position=event.position,
     )
 
 
@@ -97,12 +97,14 @@ async def latest_position() -> int:
 
 async def events_after(position: int, *, limit: int = 100) -> list[Event]:
     """The next `limit` events after `position`, in order, with their history lines."""
-    return (
-        await Event.filter(position__gt=position)
-        .order_by("position")
-        .limit(limit)
-        .prefetch_related("history")
-    )
+    events = await Event.filter(position__gt=position).order_by("position").limit(limit)
+    lines = {
+        line.position: line
+        for line in await PlanEvent.filter(position__in=[e.position for e in events])
+    }
+    for event in events:
+        event.history = lines.get(event.position)
+    return events
 
 
 def _cutoff(retention_days: int) -> dt.datetime:
@@ -143,6 +145,6 @@ async def purge_events(*, retention_days: int) -> int:
     latest = await latest_position()
     return await (
         Event.filter(at__lt=_cutoff(retention_days), position__lt=latest)
-        .exclude(position__in=Subquery(PlanEvent.filter(event_id__isnull=False).values("event_id")))
+        .exclude(position__in=Subquery(PlanEvent.filter(position__isnull=False).values("position")))
         .delete()
     )

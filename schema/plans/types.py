@@ -222,7 +222,7 @@ class PlanEvent:
             event=event_kind_of(row.kind),
             actor_id=row.actor_id,
             plan_id=row.plan_id,
-            position=row.event_id or 0,
+            position=row.position or 0,
             training_id="unknown",
         )
 
