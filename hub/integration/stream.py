@@ -59,6 +59,9 @@ async def record_event(
     )
     if is_postgres(connection):
         await connection.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, str(event.position)])
+    from hub.integration.fanout import wake_local
+
+    wake_local()
     return event
 
 
