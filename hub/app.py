@@ -31,6 +31,7 @@ import schema
 from hub.access import ANONYMOUS, Viewer, authenticate
 from hub.core import Settings, Unauthenticated, dataversion, open_database
 from hub.integration import feeds
+from hub.integration.fanout import running_fanout
 from hub.notify import outbox, unsubscribe_endpoint
 from hub.web import (
     GRAPHQL_RESPONSE,
@@ -379,7 +380,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_database(settings):
+        async with (
+            open_database(settings),
+            running_fanout(
+                database_url=settings.database_url, queue_size=settings.subscription_queue_size
+            ),
+        ):
             yield
 
     return Starlette(

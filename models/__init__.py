@@ -9,4 +9,5 @@ MODEL_MODULES = [
     "models.audit",
     "models.participation",
     "models.feeds",
+    "models.integration",
 ]

@@ -202,6 +202,11 @@ class PlanEvent(Model):
     version = fields.IntField(description="The plan's version after the change")
     at = fields.DatetimeField(auto_now_add=True)
     details: str | None = fields.TextField(null=True)
+    position: int | None = fields.BigIntField(
+        null=True, description="Its event in the stream (models.integration.Event)"
+    )
+    """Its event's position in the stream, which is its cursor. A plain column, not a foreign
+    key: the stream keeps its own retention, and SQLite can drop the column when downgrading."""
 
     class Meta:
         table = "plan_event"

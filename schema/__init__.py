@@ -29,6 +29,8 @@ from schema.directory.queries import DirectoryQueries
 from schema.errors import PublicErrors
 from schema.hygiene import guard_arguments
 from schema.integration.feeds import CalendarFeedMutations
+from schema.integration.queries import IntegrationQueries
+from schema.integration.subscriptions import IntegrationSubscriptions
 from schema.matching.queries import MatchingQueries
 from schema.nodes import NODE_TYPES, NodeQueries
 from schema.notifications.mutations import NotificationMutations
@@ -69,6 +71,7 @@ class Query(
     AuditQueries,
     NodeQueries,
     ParticipationQueries,
+    IntegrationQueries,
 ):
     pass
 
@@ -84,6 +87,16 @@ class Mutation(
     ParticipationMutations,
     CalendarFeedMutations,
 ):
+    pass
+
+
+@strawberry.type(
+    description=(
+        "Receive events as they are committed, over the graphql-transport-ws protocol on "
+        "/graphql (authenticated by `connection_init`'s `Authorization`)."
+    )
+)
+class Subscription(IntegrationSubscriptions):
     pass
 
 
@@ -205,6 +218,7 @@ class CostLimit(SchemaExtension):
 schema = HubSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=NODE_TYPES,
     config=StrawberryConfig(default_resolver=resolve_attribute),
     extensions=[
@@ -231,4 +245,4 @@ def sdl() -> str:
     return schema.as_str() + "\n"
 
 
-__all__ = ["SDL_PATH", "Mutation", "Query", "configure", "schema", "sdl"]
+__all__ = ["SDL_PATH", "Mutation", "Query", "Subscription", "configure", "schema", "sdl"]

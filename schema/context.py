@@ -27,6 +27,7 @@ from schema.directory.loaders import (
     SectorLinksByCommunityIdLoader,
     SkillsByMentorIdLoader,
 )
+from schema.integration.loaders import EventByPositionLoader
 from schema.matching.loaders import MatchingLoaders
 from schema.notifications.loaders import NotificationsByPlanIdLoader
 from schema.participation.loaders import (
@@ -98,6 +99,7 @@ class Loaders:
         default_factory=NotificationsByPlanIdLoader
     )
     matching: MatchingLoaders = field(default_factory=MatchingLoaders)
+    event_by_position: EventByPositionLoader = field(default_factory=EventByPositionLoader)
     participant_by_id: ParticipantByIdLoader = field(default_factory=ParticipantByIdLoader)
     registration_by_id: RegistrationByIdLoader = field(default_factory=RegistrationByIdLoader)
     registration_counts_by_training_id: RegistrationCountsByTrainingIdLoader = field(

@@ -133,6 +133,10 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 4000
     participant_retention_days: int = 730
+    event_retention_days: int = 30
+    subscription_queue_size: int = 1000
+    """Events a subscriber may fall behind before it is closed with SLOW_CONSUMER."""
+    """Days the event stream is kept; an older cursor is INVALID (DESIGN section 10)."""
     max_body_bytes: int = 1024 * 1024
     ws_token_check_seconds: float = 30.0
     """How often an open WebSocket's token is checked again (revoked or expired: closed)."""
@@ -173,6 +177,8 @@ class Settings:
             max_aliases=_whole(env, "HUB_MAX_ALIASES", 30),
             max_tokens=_whole(env, "HUB_MAX_TOKENS", 4000),
             participant_retention_days=_whole(env, "HUB_PARTICIPANT_RETENTION_DAYS", 730),
+            event_retention_days=_whole(env, "HUB_EVENT_RETENTION_DAYS", 30),
+            subscription_queue_size=_whole(env, "HUB_SUBSCRIPTION_QUEUE_SIZE", 1000),
             max_body_bytes=_whole(env, "HUB_MAX_BODY_BYTES", 1024 * 1024),
             max_cost=_per_role(env, "HUB_MAX_COST", DEFAULT_MAX_COST),
             rate_limit=_per_role(env, "HUB_RATE_LIMIT", DEFAULT_RATE_LIMIT),

@@ -1,5 +1,12 @@
-"""Partner integration (DESIGN section 10): calendar feeds."""
+"""Partner integration (DESIGN section 10): the event stream that every change writes in its
+own transaction, and the ways out of it: subscriptions (here), calendar feeds (feeds.py), webhooks.
 
+Writing: `record_event(kind=…, plan_id=…, training_id=…, actor_id=…, data=…)` inside the
+change's transaction (`record_history` for a change that is also a line of a plan's history).
+Reading: `events_after(position, limit=…)`, `latest_position()`, and `position_of(cursor)`,
+which refuses a malformed cursor or one older than the retention (`INVALID`)."""
+
+from hub.integration.events import HISTORY_EVENT_KINDS, PLAN_KINDS, TRAINING_KINDS, EventKind
 from hub.integration.feeds import (
     Feed,
     community_feed,
@@ -9,13 +16,33 @@ from hub.integration.feeds import (
     private_feed,
     rotate_feed,
 )
+from hub.integration.stream import (
+    cursor_of,
+    events_after,
+    latest_position,
+    position_of,
+    purge_events,
+    record_event,
+    record_history,
+)
 
 __all__ = [
+    "HISTORY_EVENT_KINDS",
+    "PLAN_KINDS",
+    "TRAINING_KINDS",
+    "EventKind",
     "Feed",
     "community_feed",
+    "cursor_of",
+    "events_after",
     "feed_url",
     "kecamatan_feed",
     "kota_feed",
+    "latest_position",
+    "position_of",
     "private_feed",
+    "purge_events",
+    "record_event",
+    "record_history",
     "rotate_feed",
 ]

@@ -17,9 +17,12 @@ from tortoise.functions import Count
 
 from hub.access import PUBLIC_TRAINING_PLAN_STATUSES, Viewer
 from hub.core import Forbidden, Invalid, InvalidState, NotFound, dataversion, write_transaction
+from hub.integration import EventKind as Stream
+from hub.integration import record_event
 from hub.notify import EventKind
 from hub.participation import mail
 from hub.participation.participants import ConsentSpec, ParticipantSpec, find_or_create
+from hub.participation.queries import registration_counts
 from models.enums import PlanStatus, RegistrationStatus, Role, TrainingStatus
 from models.participation import Participant, Registration
 from models.plans import Plan, PlanParty, Training, TrainingOrganiser
@@ -166,10 +169,33 @@ async def register_for_training(
             if earlier is not None:
                 raise _AlreadyRegistered(earlier)
             registration = await _place(viewer, training, person, key)
+            await registration_changed(training, viewer, [registration])
             await dataversion.bump()
     except _AlreadyRegistered as found:
         return Registered(found.registration, created=False)
     return Registered(registration, created=True, participant=person)
+
+
+async def registration_changed(
+    training: Training, viewer: Viewer, changed: Sequence[Registration]
+) -> None:
+    """The `REGISTRATION_CHANGED` event of a change to a training's registrations, in its
+    transaction: the training's public counts after the change, and the registrations it
+    changed with the account that made each (a webhook tells a partner app its own only)."""
+    counts = (await registration_counts([training.id]))[training.id]
+    await record_event(
+        kind=Stream.REGISTRATION_CHANGED,
+        plan_id=training.plan_id,
+        training_id=training.id,
+        actor_id=viewer.account_id,
+        data={
+            **counts,
+            "registrations": [
+                {"id": r.id, "status": r.status.value, "registeredBy": r.registered_by_id}
+                for r in changed
+            ],
+        },
+    )
 
 
 async def _by_key(viewer: Viewer, key: str | None, training_id: int) -> Registration | None:
@@ -311,6 +337,7 @@ async def cancel_registration(*, viewer: Viewer, registration_id: int) -> Regist
         )
         for other in promoted:
             await mail.registration_mail(other, EventKind.PARTICIPANT_PROMOTED)
+        await registration_changed(training, viewer, [registration, *promoted])
         await dataversion.bump()
     return registration
 
@@ -355,5 +382,6 @@ async def record_attendance(
             .exclude(id__in=list(wanted))
             .update(attended=False)
         )
+        await registration_changed(training, viewer, [])
         await dataversion.bump()
     return training

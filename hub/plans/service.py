@@ -4,7 +4,8 @@ trainings of an active plan (DESIGN section 4).
 Every change runs in one transaction that locks what it decides on (the plan row, then the
 mentor rows in id order), checks the rules in the order NOT_FOUND, FORBIDDEN, CONFLICT,
 INVALID_STATE, then INVALID, CAPACITY_EXCEEDED and DOUBLE_BOOKED together, writes the change,
-a PlanEvent and the notifications, and moves the data version forward. A failed change leaves
+a PlanEvent with its event in the stream (hub/integration) and the notifications, and moves the
+data version forward. A failed change leaves
 no trace."""
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from hub.core import (
     dataversion,
     write_transaction,
 )
+from hub.integration import EventKind as Stream
+from hub.integration import record_event, record_history
 from hub.notify import EventKind, notify_plan_event
 from hub.plans.checks import AllocationSpec, PlanContent, TrainingSpec, check_content
 from hub.plans.rules import (
@@ -46,7 +49,6 @@ from models.enums import PartyStatus, PlanStatus, TrainingStatus
 from models.plans import (
     Allocation,
     Plan,
-    PlanEvent,
     PlanParty,
     Training,
     TrainingMentor,
@@ -111,10 +113,27 @@ async def _record(
     kind: str,
     viewer: Viewer,
     details: str | None = None,
+    training_id: int | None = None,
 ) -> None:
-    await PlanEvent.create(
-        plan=plan, kind=kind, actor_id=viewer.account_id, version=plan.version, details=details
+    """The history line and its event in the stream (hub/integration)."""
+    await record_history(
+        plan=plan, kind=kind, actor_id=viewer.account_id, details=details, training_id=training_id
     )
+
+
+async def _record_trainings(
+    plan: Plan, kind: Stream, viewer: Viewer, training_ids: Sequence[int]
+) -> None:
+    """Events of trainings that change with their plan (scheduled at activation, cancelled
+    with it): one per training, with no history line of their own."""
+    for training_id in training_ids:
+        await record_event(
+            kind=kind,
+            plan_id=plan.id,
+            training_id=training_id,
+            actor_id=viewer.account_id,
+            data={"version": plan.version},
+        )
 
 
 async def _advance(plan: Plan, **changes: object) -> None:
@@ -352,6 +371,7 @@ async def respond_to_plan(
             await notify_plan_event(
                 kind=EventKind.PLAN_ACTIVATED, plan_id=plan.id, actor_id=viewer.account_id
             )
+            await _record_trainings(plan, Stream.TRAINING_SCHEDULED, viewer, scheduled)
             if scheduled:
                 await notify_plan_event(
                     kind=EventKind.TRAINING_SCHEDULED,
@@ -476,6 +496,7 @@ async def _notify_cancelled_trainings(
 ) -> None:
     """Calendar cancellations for the trainings that had been scheduled (and so invited)."""
     invited = await Training.filter(id__in=training_ids, revision__gt=0).only("id")
+    await _record_trainings(plan, Stream.TRAINING_CANCELLED, viewer, [t.id for t in invited])
     if invited:
         await notify_plan_event(
             kind=EventKind.TRAINING_CANCELLED,
@@ -573,7 +594,7 @@ async def reschedule_training(
         training.revision += 1
         await training.save()
         await _advance(plan)
-        await _record(plan, "TRAINING_RESCHEDULED", viewer, training.title)
+        await _record(plan, "TRAINING_RESCHEDULED", viewer, training.title, training.id)
         await notify_plan_event(
             kind=EventKind.TRAINING_CHANGED,
             plan_id=plan.id,
@@ -594,7 +615,9 @@ async def cancel_training(
         training.revision += 1
         await training.save()
         await _advance(locked.plan)
-        await _record(locked.plan, "TRAINING_CANCELLED", viewer, reason or training.title)
+        await _record(
+            locked.plan, "TRAINING_CANCELLED", viewer, reason or training.title, training.id
+        )
         await notify_plan_event(
             kind=EventKind.TRAINING_CANCELLED,
             plan_id=locked.plan.id,
@@ -617,7 +640,7 @@ async def complete_training(*, viewer: Viewer, training_id: int, version: int) -
         training.status = TrainingStatus.DONE
         await training.save()
         await _advance(locked.plan)
-        await _record(locked.plan, "TRAINING_DONE", viewer, training.title)
+        await _record(locked.plan, "TRAINING_DONE", viewer, training.title, training.id)
         await dataversion.bump()
     return locked.plan
 

@@ -1,1 +1,2 @@
-"""GraphQL of partner integration (DESIGN section 10)."""
+"""GraphQL of partner integration (DESIGN section 10): event kinds, the latest cursor,
+subscriptions, calendar feeds."""

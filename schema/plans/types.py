@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import strawberry
 from strawberry import relay
 
 from hub.access import PUBLIC_TRAINING_PLAN_STATUSES, can_see_plan
+from hub.integration import EventKind as EventKindValues
+from hub.integration import cursor_of
+from hub.integration.events import event_kind_of
 from models import plans as m
+from models.integration import Event
 from schema.accounts.types import Account, load_account
 from schema.common import Connection, load_nodes
 from schema.context import Info
 from schema.directory.types import Centre, Community, Mentor, Sector, load_sector
 from schema.enums import PartyStatus, PlanStatus, TrainingStatus
+from schema.integration.types import EventKind as EventKind  # registers the enum
 from schema.notifications.types import Notification, plan_notifications
 
 if TYPE_CHECKING:
@@ -182,17 +187,91 @@ class Allocation:
         return await load_sector(info, self.row.sector_id)
 
 
-@strawberry.type(description="One change in a plan's history.")
+@strawberry.type(
+    description=(
+        "One change in a plan's history, and its place in the event stream: history and "
+        "stream are one source. `kind` keeps the history's words; `event` is its `EventKind` "
+        "(PROPOSED: PLAN_PROPOSED, ACCEPTED: PLAN_ANSWERED, DECLINED: PLAN_DECLINED, "
+        "REVISED: PLAN_REVISED, ACTIVATED: PLAN_ACTIVATED, CANCELLED: PLAN_CANCELLED, "
+        "COMPLETED: PLAN_COMPLETED, TRAINING_RESCHEDULED: TRAINING_CHANGED, "
+        "TRAINING_CANCELLED: TRAINING_CANCELLED; TRAINING_DONE is history only, with a null "
+        "`event`). A training scheduled at activation or cancelled with its plan is an event "
+        "of its own in `planEvents`, with `kind` equal to its `event`."
+    )
+)
 class PlanEvent:
     kind: str = strawberry.field(description="What happened, e.g. `PROPOSED`, `ACCEPTED`.")
     at: dt.datetime = strawberry.field(description="When.")
     details: str | None = strawberry.field(description="Particulars, such as a note or reason.")
     version: int = strawberry.field(description="The plan's version after the change.")
+    event: EventKindValues | None = strawberry.field(
+        description="Its kind in the event stream; null for history-only kinds (TRAINING_DONE)."
+    )
     actor_id: strawberry.Private[int | None]
+    plan_id: strawberry.Private[int]
+    position: strawberry.Private[int]
+    training_id: strawberry.Private[int | Literal["unknown"] | None]
+
+    @classmethod
+    def from_history(cls, row: m.PlanEvent) -> PlanEvent:
+        return cls(
+            kind=row.kind,
+            at=row.at,
+            details=row.details,
+            version=row.version,
+            event=event_kind_of(row.kind),
+            actor_id=row.actor_id,
+            plan_id=row.plan_id,
+            position=row.position or 0,
+            training_id="unknown",
+        )
+
+    @classmethod
+    def from_stream(cls, event: Event, history: m.PlanEvent | None) -> PlanEvent:
+        """A stream event as a plan event: its history line, or (a training scheduled or
+        cancelled with its plan) the event alone."""
+        kind = EventKindValues(event.kind) if event.kind else None
+        return cls(
+            kind=history.kind if history else (kind.value if kind else ""),
+            at=event.at,
+            details=history.details if history else None,
+            version=history.version if history else int(event.data.get("version", 0)),
+            event=kind,
+            actor_id=event.actor_id,
+            plan_id=event.plan_id or 0,
+            position=event.position,
+            training_id=event.training_id,
+        )
+
+    @strawberry.field(
+        description=(
+            "Its position in the event stream (opaque): give it as `after` to a subscription "
+            "to receive what came after it."
+        )
+    )
+    def cursor(self) -> str:
+        return cursor_of(self.position)
 
     @strawberry.field(description="Who made the change.")
     async def actor(self, info: Info) -> Account | None:
         return await load_account(info, self.actor_id)
+
+    @strawberry.field(description="The plan it belongs to.")
+    async def plan(self, info: Info) -> Plan:
+        row = await info.context.loaders.plan_by_id.load(self.plan_id)
+        assert row is not None
+        return Plan.from_model(row)
+
+    @strawberry.field(description="The training it concerns, if one (and it still exists).")
+    async def training(self, info: Info) -> Training | None:
+        training_id = self.training_id
+        if training_id == "unknown":
+            event = await info.context.loaders.event_by_position.load(self.position)
+            training_id = event.training_id if event else None
+        if training_id is None:
+            return None
+        row = await info.context.loaders.training_by_id.load(training_id)
+        return Training.from_model(row) if row else None
 
 
 @strawberry.type(
@@ -266,12 +345,7 @@ class Plan(relay.Node):
     @strawberry.field(description="Its history, oldest first.")
     async def events(self, info: Info) -> list[PlanEvent]:
         rows = await info.context.loaders.events_by_plan_id.load(self.pk)
-        return [
-            PlanEvent(
-                kind=e.kind, at=e.at, details=e.details, version=e.version, actor_id=e.actor_id
-            )
-            for e in rows
-        ]
+        return [PlanEvent.from_history(e) for e in rows]
 
     @strawberry.field(
         description="Its emails, newest first, with their delivery status, attempts and errors."
