@@ -7,9 +7,6 @@ lock when it starts (DESIGN section 9, "Writes on SQLite")."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 import time
 from collections.abc import AsyncIterator
 from itertools import count
@@ -21,13 +18,12 @@ import pytest
 from starlette.applications import Starlette
 
 from hub.core import Settings, encode_global_id
-from hub.notify.sink import free_port
 from models.directory import Centre, Community, Demand, Mentor, Sector
 from tests.conftest import Tokens, make_tokens
+from tests.integration.servers import serving
 
 pytestmark = pytest.mark.usefixtures("demo_data")
 
-HUB = [sys.executable, "-m", "hub.cli"]
 SECONDS = 6.0
 
 UPDATE_MENTOR = """
@@ -52,55 +48,12 @@ mutation ($input: UpdateNotificationPreferencesInput!) {
 """
 
 
-async def wait_until_up(port: int) -> None:
-    deadline = time.monotonic() + 60
-    async with httpx.AsyncClient() as http:
-        while True:
-            try:
-                if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            await asyncio.sleep(0.1)
-
-
 @pytest.fixture
 async def two_servers(settings: Settings, tmp_path: Path) -> AsyncIterator[list[int]]:
     """Two `hub serve` processes on the test database; the first also runs the mail worker."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    ports = [free_port(), free_port()]
-    processes = []
-    for index, port in enumerate(ports):
-        env = {
-            **clean,
-            "HUB_DATABASE_URL": settings.database_url,
-            "HUB_DATA_DIR": str(tmp_path / f"var{index}"),
-            "HUB_AUTO_MIGRATE": "off",
-            "HUB_MAIL_COALESCE_SECONDS": "0",
-            "HUB_WORKER": "on" if index == 0 else "off",
-        }
-        processes.append(
-            await asyncio.create_subprocess_exec(
-                *HUB,
-                "serve",
-                "--port",
-                str(port),
-                "--no-demo",
-                env=env,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
-        )
-    try:
-        for port in ports:
-            await wait_until_up(port)
+    envs = [{"HUB_MAIL_COALESCE_SECONDS": "0", "HUB_WORKER": worker} for worker in ("on", "off")]
+    async with serving(settings, tmp_path, envs) as ports:
         yield ports
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            await asyncio.wait_for(process.wait(), 60)
 
 
 async def writer(

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,53 +15,21 @@ import pytest
 from websockets.asyncio.client import connect
 
 from hub.core import Settings
-from hub.notify.sink import free_port
 from models.integration import Event
 from tests.api.plan_fixtures import World, build_world
 from tests.api.test_plans import PROPOSE, proposal
-from tests.integration.test_concurrent_writers import wait_until_up
+from tests.integration.servers import serving
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 
-HUB = [sys.executable, "-m", "hub.cli"]
 PLAN_EVENTS = "subscription { planEvents { kind cursor plan { title } } }"
 
 
 @pytest.fixture
 async def two_servers(settings: Settings, tmp_path: Path) -> AsyncIterator[list[int]]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    ports = [free_port(), free_port()]
-    processes = []
-    for index, port in enumerate(ports):
-        env = {
-            **clean,
-            "HUB_DATABASE_URL": settings.database_url,
-            "HUB_DATA_DIR": str(tmp_path / f"var{index}"),
-            "HUB_AUTO_MIGRATE": "off",
-            "HUB_WORKER": "off",
-            "HUB_RATE_LIMIT": "0",
-        }
-        processes.append(
-            await asyncio.create_subprocess_exec(
-                *HUB,
-                "serve",
-                "--port",
-                str(port),
-                "--no-demo",
-                env=env,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
-        )
-    try:
-        for port in ports:
-            await wait_until_up(port)
+    envs = [{"HUB_WORKER": "off", "HUB_RATE_LIMIT": "0"}] * 2
+    async with serving(settings, tmp_path, envs) as ports:
         yield ports
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            await asyncio.wait_for(process.wait(), 60)
 
 
 async def _propose(port: int, world: World, title: str) -> dict[str, Any]:
