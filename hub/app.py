@@ -33,6 +33,7 @@ from hub.core import Settings, Unauthenticated, dataversion, open_database
 from hub.integration import feeds
 from hub.integration.fanout import running_fanout
 from hub.notify import outbox, unsubscribe_endpoint
+from hub.reports import report_file, require_reader
 from hub.web import (
     GRAPHQL_RESPONSE,
     BodyRefused,
@@ -54,6 +55,7 @@ from hub.web import (
     map_routes,
     operation_cost,
     read_graphql_request,
+    report_routes,
     response_media_type,
     static_routes,
     token_caller,
@@ -362,6 +364,15 @@ class HubGraphQL(GraphQL[Context, None]):
         return Response(graphiql_html(), media_type="text/html")
 
 
+async def report_for_token(
+    authorization: str | None, month: str, kota_code: str | None, file_format: str
+) -> str:
+    """The report file for the bearer of `authorization`, if ADMIN or STAFF."""
+    viewer = await authenticate(authorization)
+    require_reader(viewer)
+    return await report_file(month=month, kota_code=kota_code, file_format=file_format)
+
+
 async def healthz(request: Request) -> Response:
     try:
         await connections.get("default").execute_query("SELECT 1")
@@ -402,6 +413,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             ),
             *static_routes(),
             *map_routes(),
+            *report_routes(report_for_token),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

@@ -1,5 +1,5 @@
 """The `hub` command: serve, migrate, seed, worker, token, import, export, person, backup,
-restore, export-schema.
+restore, report, snapshot, export-schema.
 
 Only `serve`, `migrate` and `seed` may create a database; every other command refuses one that
 does not exist. Every command that opens a database names it on standard error first."""
@@ -554,6 +554,57 @@ def add_participation_commands(commands: Any) -> None:
     privacy.set_defaults(func=cmd_privacy)
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """`hub report --month YYYY-MM [--kota CODE] [--format html|csv] [FILE]`: the monthly
+    programme report; without `--format`, a FILE ending in .html or .htm gets HTML, anything
+    else CSV."""
+    from hub.reports import report_file
+
+    target = _export_target(args.file)
+    if target is False:
+        return 2
+    file_format = args.format or (
+        "html" if target is not None and target.suffix.lower() in (".html", ".htm") else "csv"
+    )
+    table = _run(
+        settings,
+        lambda: report_file(month=args.month, kota_code=args.kota, file_format=file_format),
+    )
+    return _write_table(table, target)
+
+
+def cmd_snapshot(args: argparse.Namespace, settings: Settings) -> int:
+    """`hub snapshot`: today's snapshot (Asia/Jakarta) of every kecamatan, unless taken."""
+    from hub.reports import take_snapshot
+
+    taken = _run(settings, take_snapshot)
+    state = "taken now" if taken.written else "already taken"
+    print(f"snapshot of {taken.day.isoformat()}: {taken.kecamatans} kecamatan, {state}")
+    return 0
+
+
+def add_report_commands(commands: Any) -> None:
+    reporting = commands.add_parser(
+        "report", help="the monthly programme report (HTML with charts, or CSV)"
+    )
+    reporting.add_argument(
+        "--month", required=True, metavar="YYYY-MM", help="the month, in Asia/Jakarta time"
+    )
+    reporting.add_argument("--kota", metavar="CODE", help="only this kota, e.g. 31.71")
+    reporting.add_argument(
+        "--format",
+        choices=["html", "csv"],
+        help="default: html when FILE ends in .html or .htm, else csv",
+    )
+    reporting.add_argument("file", nargs="?", metavar="FILE", help="default or -: standard output")
+    reporting.set_defaults(func=cmd_report)
+    snapshot = commands.add_parser(
+        "snapshot",
+        help="record today's figures of every kecamatan (the worker does it daily), if missing",
+    )
+    snapshot.set_defaults(func=cmd_snapshot)
+
+
 def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
     from schema import sdl
 
@@ -743,6 +794,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("file", metavar="FILE")
     restore.set_defaults(func=cmd_restore)
+
+    add_report_commands(commands)
 
     export_schema = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export_schema.set_defaults(func=cmd_export_schema)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import RegionLevel
+
+if TYPE_CHECKING:
+    from models.reports import KecamatanSnapshot
 
 
 class Region(Model):
@@ -24,6 +29,7 @@ class Region(Model):
     lon = fields.FloatField(null=True)
 
     children: fields.ReverseRelation[Region]
+    snapshots: fields.ReverseRelation[KecamatanSnapshot]
 
     class Meta:
         table = "region"

@@ -42,6 +42,7 @@ from schema.plans.queries import PlanQueries
 from schema.prefetch import resolve_attribute
 from schema.regions import preload as regions_preload
 from schema.regions.queries import RegionQueries
+from schema.reports.queries import ReportQueries
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 PLANNED_LOADING = [directory_preload, regions_preload]
@@ -55,9 +56,10 @@ PLANNED_LOADING = [directory_preload, regions_preload]
         "`extensions.cost { requested maxCost }`: a connection costs its page size (`first`, "
         "20 when omitted) times the page sizes of every connection above it; `nodes` one per "
         "id; `complements` 10 + `first`, `coalition` 25, `coverage` 1,000 (100 with "
-        "`kotaCode`), each times the connections above them; bounded lists, objects and "
-        "scalars nothing; a mutation 10 plus what its payload selects. An operation over the "
-        "limit (50,000 by default, 500,000 for admins) is refused with `COST_LIMIT`."
+        "`kotaCode`), `report` 1,000, each times the connections above them; bounded lists, "
+        "objects and scalars nothing; a mutation 10 plus what its payload selects. An "
+        "operation over the limit (50,000 by default, 500,000 for admins) is refused with "
+        "`COST_LIMIT`."
     )
 )
 class Query(
@@ -72,6 +74,7 @@ class Query(
     NodeQueries,
     ParticipationQueries,
     IntegrationQueries,
+    ReportQueries,
 ):
     pass
 

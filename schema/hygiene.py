@@ -95,6 +95,8 @@ RULES: dict[str, TextRule] = {
     "purpose": TextRule(300),
     "textVersion": TextRule(40),
     "idempotencyKey": TextRule(100),
+    # months of the programme reports
+    "month": TextRule(7, kind="A month, YYYY-MM"),
     # cursors
     "after": TextRule(MAX_ID_LENGTH, kind="A cursor of this list"),
 }

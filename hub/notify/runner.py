@@ -3,7 +3,8 @@
 With `HUB_SMTP_URL` unset the process also runs the embedded sink, so mail lands in
 `<data folder>/mail`. SIGTERM or SIGINT stop it gracefully: the message in flight is finished,
 rows claimed but not sent are handed back, the connection is closed with QUIT. Beside the
-delivery it runs the daily retention purge of participants (hub.participation.retention)."""
+delivery it runs the daily retention purge of participants (hub.participation.retention) and
+the daily snapshot of every kecamatan's figures (hub.reports.snapshots)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ async def serve_worker(
         loop.add_signal_handler(sig, stop.set)
     outbox.configure(settings)
     from hub.participation import purge_daily
+    from hub.reports import snapshot_daily
 
     async with open_database(settings), mail_target(settings) as target:
         worker = DeliveryWorker(
@@ -55,11 +57,13 @@ async def serve_worker(
             batch_size=max(1, batch_size),
         )
         purging = asyncio.create_task(purge_daily(settings, stop))
+        snapshots = asyncio.create_task(snapshot_daily(stop))
         try:
             await worker.run(stop, parent_pid=parent_pid)
         finally:
             stop.set()
             await purging
+            await snapshots
 
 
 def run_worker(

@@ -1,6 +1,6 @@
 """The HTTP edge: request bodies, document limits and memos, query cost, rate budgets, request
 ids and logs, the response cache and document analysis, GraphiQL, the coverage map page, the
-calendar feed routes."""
+calendar feed routes, the report files."""
 
 from hub.web.bodies import (
     GRAPHQL_RESPONSE,
@@ -37,6 +37,7 @@ from hub.web.logs import (
 )
 from hub.web.map import map_routes
 from hub.web.ratelimit import Decision, RateLimiter, TrustedProxies, token_caller
+from hub.web.reports import report_routes
 from hub.web.requests import RequestIdMiddleware, current_request_id
 
 __all__ = [
@@ -69,6 +70,7 @@ __all__ = [
     "operation_cost",
     "operation_name",
     "read_graphql_request",
+    "report_routes",
     "response_media_type",
     "static_routes",
     "token_caller",
