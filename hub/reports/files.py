@@ -194,7 +194,7 @@ def _bars(
     names: Sequence[str],
 ) -> str:
     """Horizontal bars: one group per label, one bar per series in `names`."""
-    width, left, right, bar, gap = 460, 150, 40, 12, 8
+    width, left, right, bar, gap = 500, 200, 40, 12, 8
     per_group = bar * len(names) + gap
     height = 24 + per_group * len(labels) + 20
     peak = max((v for g in groups for v in g), default=0) or 1
@@ -203,7 +203,7 @@ def _bars(
         top = 10 + row * per_group
         parts.append(
             f'<text x="{left - 6}" y="{top + bar * len(names) / 2 + 4:.1f}" '
-            f'text-anchor="end">{escape(label[:24])}</text>'
+            f'text-anchor="end">{escape(label[:32])}</text>'
         )
         for index, value in enumerate(values):
             length = (width - left - right) * value / peak
