@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 
 from hub import matching
-from hub.core import write_transaction
+from hub.core import dataversion, write_transaction
 from models.reports import KecamatanSnapshot, SnapshotDay
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ async def take_snapshot(*, day: dt.date | None = None) -> Taken:
                 batch_size=BATCH,
                 using_db=connection,
             )
+            await dataversion.bump()  # cached answers of Query.report are stale now
     except IntegrityError:
         # Another worker claimed the day first; its rows stand.
         taken = await SnapshotDay.get_or_none(day=day)

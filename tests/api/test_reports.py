@@ -496,3 +496,27 @@ async def test_the_report_files_over_http_need_an_admin_or_staff_token(
     assert (
         await client.get(f"/reports/{month}.pdf", headers=world.headers("admin"))
     ).status_code == 404
+
+
+async def test_a_new_snapshot_shows_in_a_report_read_before(
+    gql: GraphQLClient, story: Month_
+) -> None:
+    # Given last month's report read once (no snapshot then), answered from the cache after
+    def gambir(found: dict[str, Any]) -> dict[str, Any]:
+        row: dict[str, Any] = next(r for r in found["rows"] if r["kecamatan"]["code"] == GAMBIR)
+        return row
+
+    before = await report(gql, story.world, LAST_MONTH.label, JAKARTA_PUSAT)
+    assert gambir(before)["demandEnd"] is None
+
+    # When the snapshot of one of its days is taken (late)
+    day = LAST_MONTH.last_day
+    try:
+        assert (await take_snapshot(day=day)).written
+        after = await report(gql, story.world, LAST_MONTH.label, JAKARTA_PUSAT)
+    finally:
+        await KecamatanSnapshot.filter(day=day).delete()
+        await SnapshotDay.filter(day=day).delete()
+
+    # Then the report shows it at once
+    assert (gambir(after)["demandStart"], gambir(after)["demandEnd"]) == (40, 40)
