@@ -7,32 +7,28 @@ numbered as a spreadsheet shows them: the header is line 1. Written: UTF-8, comm
 A cell a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage
 return, DESIGN section 9) is written with a leading apostrophe, and read back without it: a
 phone number `+6281…` leaves as `'+6281…` and comes back as `+6281…`, so an export imported
-again reproduces the same data."""
+again reproduces the same data (the rule itself: hub/core/cells.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from hub.core.cells import FORMULA_STARTS, protect, unprotect, write_rows
 
-
-def _looks_like_formula(cell: str) -> bool:
-    # Apostrophes already in front count too, so that a value that itself starts with one
-    # comes back exactly: `'=x` is written `''=x` and read back as `'=x`.
-    return cell.lstrip("'").startswith(FORMULA_STARTS)
-
-
-def protect(cell: str) -> str:
-    """The cell as written: with a leading apostrophe when a spreadsheet would compute it."""
-    return "'" + cell if _looks_like_formula(cell) else cell
-
-
-def unprotect(cell: str) -> str:
-    """The cell as read: `protect` undone."""
-    return cell[1:] if cell.startswith("'") and _looks_like_formula(cell) else cell
+__all__ = [
+    "FORMULA_STARTS",
+    "CsvError",
+    "LineProblem",
+    "Row",
+    "Table",
+    "protect",
+    "read_rows",
+    "unprotect",
+    "write_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -128,12 +124,3 @@ def read_rows(data: bytes, *, columns: Sequence[str]) -> Table:
         }
         rows.append(Row(line=index, cells=cells))
     return Table(rows=rows, problems=problems)
-
-
-def write_rows(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """A comma-separated table with a header line; formula-like cells protected."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([protect(cell) for cell in row] for row in rows)
-    return out.getvalue()
