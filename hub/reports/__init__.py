@@ -8,7 +8,8 @@ built from them and from the month's plans, trainings and registrations (DESIGN 
 
 from __future__ import annotations
 
-from hub.access import Viewer
+from typing import TYPE_CHECKING
+
 from hub.core import Forbidden, Invalid
 from hub.reports.files import FORMATS, report_csv, report_html
 from hub.reports.monthly import (
@@ -21,6 +22,9 @@ from hub.reports.monthly import (
 )
 from hub.reports.snapshots import Taken, jakarta_day, snapshot_daily, take_snapshot
 from models.enums import Role
+
+if TYPE_CHECKING:
+    from hub.access import Viewer
 
 READERS = (Role.ADMIN, Role.STAFF)
 

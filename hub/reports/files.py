@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from html import escape
 
-from hub.directory.csvfile import write_rows
+from hub.core.cells import write_rows
 from hub.reports.monthly import PUBLIC_FIGURES, Report, ReportRow, kota_coverage_series
 
 FORMATS = ("html", "csv")

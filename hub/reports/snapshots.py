@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
-from hub import matching
 from hub.core import dataversion, write_transaction
 from models.reports import KecamatanSnapshot, SnapshotDay
 
@@ -64,6 +63,9 @@ async def take_snapshot(*, day: dt.date | None = None) -> Taken:
     existing = await SnapshotDay.get_or_none(day=day)
     if existing is not None:
         return Taken(day, existing.kecamatans, written=False)
+    # Imported here: the matching brings NumPy, which `hub report` (this package) never needs.
+    from hub import matching
+
     rows = await matching.coverage()
     try:
         async with write_transaction() as connection:
