@@ -164,7 +164,13 @@ def _in_scope(sql: _Sql, column: str, kota_id: int | None) -> str:
     return f"{column} IN (SELECT id FROM region WHERE parent_id = {sql.param(kota_id)})"
 
 
+MAX_CODE = 40
+"""A longer kota code names no kota: refused before any lookup."""
+
+
 async def _kota_id(code: str) -> int:
+    if not isinstance(code, str) or not 0 < len(code) <= MAX_CODE:
+        raise NotFound("no kota has this code", field=["kotaCode"])
     sql = _Sql()
     rows = await sql.rows(
         f"SELECT id FROM region WHERE code = {sql.param(code)} "

@@ -488,6 +488,7 @@ async def test_the_report_files_over_http_need_an_admin_or_staff_token(
         (f"/reports/{month}.html", world.headers("k1"), 403),
         ("/reports/2026-13.csv", world.headers("admin"), 400),
         (f"/reports/{month}.csv?kota=31.99", world.headers("admin"), 404),
+        (f"/reports/{month}.csv?kota={'9' * 5000}", world.headers("admin"), 404),
     ]
     for path, headers, status in refusals:
         answer = await client.get(path, headers=headers)
