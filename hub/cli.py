@@ -682,7 +682,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser(
         "worker",
-        help="run only the notification delivery loop (until SIGTERM or Ctrl-C)",
+        help="run only the background loops: notification delivery, the daily privacy purge "
+        "and snapshot (until SIGTERM or Ctrl-C)",
         formatter_class=defaults,
     )
     worker.add_argument(
