@@ -65,6 +65,7 @@ class Community(Model):
     sectors: fields.ReverseRelation[CommunitySector]
     areas: fields.ReverseRelation[CommunityArea]
     mentors: fields.ReverseRelation[Mentor]
+    free_places: fields.ReverseRelation[CommunityFreePlaces]
 
     class Meta:
         table = "community"
@@ -187,10 +188,33 @@ class Demand(Model):
         constraints = (CheckConstraint(check="demand >= 0", name="demand_nonnegative_ck"),)
 
 
+class CommunityFreePlaces(Model):
+    """A community's free places in one sector, kept up to date by every write.
+
+    The sum over its active mentors of max(0, capacity - mentees held by PROPOSED or ACTIVE plans).
+    `hub.matching.places` holds the full computation it must always equal."""
+
+    id = fields.IntField(primary_key=True)
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "models.Community", related_name="free_places", on_delete=fields.CASCADE
+    )
+    community_id: int
+    sector: fields.ForeignKeyRelation[Sector] = fields.ForeignKeyField(
+        "models.Sector", related_name="free_places", on_delete=fields.RESTRICT
+    )
+    sector_id: int
+    free = fields.IntField(default=0)
+
+    class Meta:
+        table = "community_free_place"
+        unique_together = (("community", "sector"),)
+
+
 __all__ = [
     "Centre",
     "Community",
     "CommunityArea",
+    "CommunityFreePlaces",
     "CommunitySector",
     "Demand",
     "Mentor",

@@ -2,25 +2,23 @@
 
 Whatever the number of kecamatan asked for (one, a page of a hundred, a kota, the country),
 `load_needs` runs three statements and `load_offers` two. The sums are made by the database
-(GROUP BY); Python only receives one row per (centre, sector) and per (community, sector).
-Plain SQL, because the per-mentor floor of free capacity (never below 0) and the union of
-demand and the two kinds of supply are out of the ORM's reach; it runs unchanged on SQLite and
-PostgreSQL (only the placeholders differ).
+(GROUP BY); Python only receives one row per (centre, sector) and per (community, sector). The
+communities' free places are read as kept by the writes (`hub.matching.places`), not summed
+per request. Plain SQL, because the union of demand and the two kinds of supply is out of the
+ORM's reach; it runs unchanged on SQLite and PostgreSQL (only the placeholders differ).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
-from typing import Any
-
-from tortoise import connections
+from collections.abc import Collection, Sequence
 
 from hub.core import Invalid
+from hub.matching import places
 from hub.matching.scoring import CentreNeeds, KecamatanRef, Offer, SectorNeed, SectorRef
+from hub.matching.sql import Statement
 from models.enums import (
-    OPEN_PLAN_STATUSES,
     PlanStatus,
     RegionLevel,
     RegistrationStatus,
@@ -31,47 +29,6 @@ _DEMAND, _OWN_MENTORS, _ACTIVE_PLANS = 1, 2, 3  # the kinds of amounts in load_n
 _WAITING, _WAITING_AT_CENTRE = 4, 5  # distinct residents per sector, and per centre
 INTEREST_DAYS = 90
 """Interest expressed within this many days counts as waiting."""
-
-
-class _Statement:
-    """Collects parameters and writes the dialect's placeholders for them."""
-
-    def __init__(self) -> None:
-        connection = connections.get("default")
-        self.connection = connection
-        self.postgres = connection.capabilities.dialect == "postgres"
-        self.values: list[Any] = []
-
-    def param(self, value: Any) -> str:
-        self.values.append(value)
-        return f"${len(self.values)}" if self.postgres else "?"
-
-    def one_of(self, column: str, values: Collection[Any]) -> str:
-        """`column` is one of `values` (never true for none)."""
-        if not values:
-            return "1 = 0"
-        if self.postgres:
-            return f"{column} = ANY({self.param(list(values))})"
-        return f"{column} IN ({', '.join(self.param(v) for v in values)})"
-
-    def in_region(self, column: str, code: str) -> str:
-        """The region code in `column` is `code` or lies in it. On SQLite, whose text order is
-        bytewise, as a range over the code index; on PostgreSQL, whose collation may order
-        punctuation otherwise, with LIKE (codes hold only digits and dots)."""
-        if self.postgres:
-            return f"({column} = {self.param(code)} OR {column} LIKE {self.param(code + '.%')})"
-        return (
-            f"({column} = {self.param(code)} OR ({column} > {self.param(code + '.')} "
-            f"AND {column} < {self.param(code + '/')}))"
-        )
-
-    async def rows(self, sql: str) -> Sequence[Mapping[str, Any]]:
-        """The rows as the driver returns them (sqlite3.Row, asyncpg.Record: both read by
-        column name), without copying each into a dict."""
-        found: Sequence[Mapping[str, Any]] = (
-            await self.connection.execute_query(sql, self.values)
-        )[1]
-        return found
 
 
 class Scope:
@@ -88,7 +45,7 @@ class Scope:
         self.kota_id = kota_id
         self.province_codes = sorted(set(province_codes)) if province_codes is not None else None
 
-    def condition(self, statement: _Statement, kecamatan_id: str) -> str:
+    def condition(self, statement: Statement, kecamatan_id: str) -> str:
         if self.kecamatan_ids is not None:
             return statement.one_of(kecamatan_id, self.kecamatan_ids)
         if self.kota_id is not None:
@@ -107,7 +64,7 @@ class Scope:
 
 async def sectors() -> dict[int, SectorRef]:
     """Every sector by id, in display order."""
-    statement = _Statement()
+    statement = Statement()
     rows = await statement.rows(
         "SELECT id, code, name, name_en, position FROM sector ORDER BY position, code"
     )
@@ -129,7 +86,7 @@ def sector_ids(codes: Sequence[str], catalogue: dict[int, SectorRef]) -> frozens
 
 
 async def kota_id(code: str) -> int | None:
-    statement = _Statement()
+    statement = Statement()
     rows = await statement.rows(
         f"SELECT id FROM region WHERE code = {statement.param(code)} "
         f"AND level = {statement.param(RegionLevel.KOTA.value)}"
@@ -147,14 +104,14 @@ async def load_needs(
     waitlisted for the centre's upcoming scheduled trainings in the sector or interested
     there in the last 90 days (per centre: distinct over all its sectors); without `waiting`
     (which enters no formula) it is left at 0 and not read."""
-    statement = _Statement()
+    statement = Statement()
     kecamatans = await statement.rows(
         "SELECT r.id, r.code, r.name, r.parent_id, r.lat, r.lon, c.id AS centre_id "
         "FROM region r LEFT JOIN centre c ON c.kecamatan_id = r.id "
         f"WHERE r.level = {statement.param(RegionLevel.KECAMATAN.value)} "
         f"AND {scope.condition(statement, 'r.id')} ORDER BY r.code"
     )
-    statement = _Statement()
+    statement = Statement()
     now = dt.datetime.now(dt.UTC)
     waiting_rows = (
         "WITH waiting AS ("
@@ -240,10 +197,11 @@ async def load_offers(
     province_codes: Collection[str], *, whole_country: bool = False
 ) -> dict[str, list[Offer]]:
     """The candidates of each of `province_codes`: communities with an area in it and those
-    serving anywhere, with their free places per sector (`_free_places`). `whole_country`
-    reads every community without filtering (for reports on all provinces at once)."""
+    serving anywhere, with their free places per sector (as kept: `hub.matching.places`).
+    `whole_country` reads every community without filtering (for reports on all provinces at
+    once)."""
     provinces = sorted(set(province_codes))
-    statement = _Statement()
+    statement = Statement()
     if whole_country:
         where = "1 = 1"
     elif provinces:
@@ -265,7 +223,7 @@ async def load_offers(
         if row["code"] is not None:
             served[row["id"]].add(row["code"])
 
-    free = await _free_places(None if whole_country else names)
+    free = await places.kept(None if whole_country else names)
     by_province: dict[str, list[Offer]] = {p: [] for p in provinces}
     for community_id, name in names.items():
         areas_served = tuple(sorted(served.get(community_id, ())))
@@ -280,7 +238,7 @@ async def load_offers(
 async def load_communities(community_ids: Collection[int]) -> list[Offer]:
     """These communities as candidates (areas served, free places per sector), by id; ids of
     no community are left out. Two statements whatever their number."""
-    statement = _Statement()
+    statement = Statement()
     areas = await statement.rows(
         "SELECT c.id, c.name, r.code FROM community c "
         "LEFT JOIN community_area ca ON ca.community_id = c.id "
@@ -293,37 +251,7 @@ async def load_communities(community_ids: Collection[int]) -> list[Offer]:
         names[row["id"]] = row["name"]
         if row["code"] is not None:
             served[row["id"]].add(row["code"])
-    free = await _free_places(names)
+    free = await places.kept(names)
     return [
         Offer(c, names[c], tuple(sorted(served.get(c, ()))), free.get(c, {})) for c in sorted(names)
     ]
-
-
-async def _free_places(community_ids: Collection[int] | None) -> dict[int, dict[int, int]]:
-    """Free places per sector of these communities (None: of all), positive ones only.
-
-    free = Σ over the community's active mentors of max(0, capacity - mentees allocated by
-    PROPOSED or ACTIVE plans), per sector."""
-    statement = _Statement()
-    used = (
-        "SELECT a.mentor_id, a.sector_id, SUM(a.mentees) AS used "
-        "FROM allocation a JOIN plan p ON p.id = a.plan_id "
-        f"WHERE {statement.one_of('p.status', [s.value for s in OPEN_PLAN_STATUSES])} "
-        "GROUP BY a.mentor_id, a.sector_id"
-    )
-    scope = "1 = 1" if community_ids is None else statement.one_of("m.community_id", community_ids)
-    free_of_mentor = (
-        "CASE WHEN k.capacity > COALESCE(u.used, 0) "
-        "THEN k.capacity - COALESCE(u.used, 0) ELSE 0 END"
-    )
-    rows = await statement.rows(
-        f"SELECT m.community_id, k.sector_id, SUM({free_of_mentor}) AS free "
-        "FROM mentor m JOIN mentor_skill k ON k.mentor_id = m.id "
-        f"LEFT JOIN ({used}) u ON u.mentor_id = k.mentor_id AND u.sector_id = k.sector_id "
-        f"WHERE m.active AND m.community_id IS NOT NULL AND {scope} "
-        f"GROUP BY m.community_id, k.sector_id HAVING SUM({free_of_mentor}) > 0"
-    )
-    free: dict[int, dict[int, int]] = defaultdict(dict)
-    for row in rows:
-        free[row["community_id"]][row["sector_id"]] = int(row["free"])
-    return free

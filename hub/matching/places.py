@@ -1,0 +1,127 @@
+"""Free places per community and sector, kept in `community_free_place`.
+
+free(K, s) = Σ over K's active mentors of max(0, capacity in s - mentees allocated in s by
+PROPOSED or ACTIVE plans) (DESIGN section 3). Summing it from the mentors, skills and
+allocations (`computed`, the full computation) is too slow to run for the ~450 candidates of
+every complements request at national size, so the readers read the kept rows (`kept`).
+
+The database keeps them: row triggers on `mentor`, `mentor_skill`, `allocation` and `plan`
+(migration 0010_free_places, which also fills the table) add to the kept row what each change
+moves, in the change's own transaction. So every writer keeps them, whatever path it takes:
+the plan workflow, mentor mutations and deactivation, the CSV import, the seeds' bulk inserts,
+a direct ORM write. Each trigger adds part(after) - part(before) with part = max(0, capacity -
+used) for the (mentor, sector) it touches, reading `used` as it is after the change: exact,
+floor included, in any order of changes. Concurrent changes of one row add up: an increment
+(`SET free = free + ...`) waits for the row lock and applies to the committed value, so no
+update is lost. (Two changes of the same mentor's part at once on PostgreSQL could each read
+`used` without the other's change; that matters only where the floor applies, which the plan
+rules never let happen: allocations never exceed capacity, capacity never drops below them.)
+
+`hub migrate` compares the kept rows with the full computation and mends any difference
+(`repair`); `TRIGGERS` are the triggers a test finds on both databases (an SQLite table rebuild
+by a later migration would drop its triggers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+
+from hub.core import is_postgres, write_transaction
+from hub.matching.sql import Statement
+from models.enums import OPEN_PLAN_STATUSES
+
+TRIGGERS = (
+    "free_places_allocation_insert",
+    "free_places_allocation_delete",
+    "free_places_allocation_update",
+    "free_places_plan_status",
+    "free_places_plan_delete",
+    "free_places_mentor_delete",
+    "free_places_skill_insert",
+    "free_places_skill_delete",
+    "free_places_skill_update",
+    "free_places_mentor_update",
+)
+"""The triggers of migration 0010_free_places that keep the rows."""
+
+Places = dict[int, dict[int, int]]
+"""Free places by community id, then sector id."""
+
+
+def _free_sql(statement: Statement) -> str:
+    """SELECT community_id, sector_id, free: the full computation."""
+    statuses = statement.one_of("p.status", [s.value for s in OPEN_PLAN_STATUSES])
+    used = (
+        "SELECT a.mentor_id, a.sector_id, SUM(a.mentees) AS used "
+        f"FROM allocation a JOIN plan p ON p.id = a.plan_id WHERE {statuses} "
+        "GROUP BY a.mentor_id, a.sector_id"
+    )
+    free_of_mentor = (
+        "CASE WHEN k.capacity > COALESCE(u.used, 0) "
+        "THEN k.capacity - COALESCE(u.used, 0) ELSE 0 END"
+    )
+    return (
+        f"SELECT m.community_id, k.sector_id, SUM({free_of_mentor}) AS free "
+        "FROM mentor m JOIN mentor_skill k ON k.mentor_id = m.id "
+        f"LEFT JOIN ({used}) u ON u.mentor_id = k.mentor_id AND u.sector_id = k.sector_id "
+        "WHERE m.active AND m.community_id IS NOT NULL GROUP BY m.community_id, k.sector_id"
+    )
+
+
+def _by_community(rows: Sequence[Mapping[str, int]]) -> Places:
+    found: Places = {}
+    for row in rows:
+        if row["free"]:
+            found.setdefault(int(row["community_id"]), {})[int(row["sector_id"])] = int(row["free"])
+    return found
+
+
+async def computed() -> Places:
+    """The full computation from mentors, skills and allocations: every community's nonzero
+    free places. What the kept rows must always equal."""
+    statement = Statement()
+    return _by_community(await statement.rows(_free_sql(statement)))
+
+
+async def kept(community_ids: Collection[int] | None = None) -> Places:
+    """The kept free places of these communities (None: of all), nonzero ones only (a negative
+    one would be a bug, and shows)."""
+    statement = Statement()
+    scope = "1 = 1" if community_ids is None else statement.one_of("community_id", community_ids)
+    return _by_community(
+        await statement.rows(
+            "SELECT community_id, sector_id, free FROM community_free_place "
+            f"WHERE free <> 0 AND {scope}"
+        )
+    )
+
+
+async def repair() -> int:
+    """Set every kept figure that differs from the full computation to the computed one;
+    returns how many differed (0 when the writes kept them right). Safe while the hub serves:
+    writers that would add to the rows wait until the repair commits."""
+    async with write_transaction() as connection:
+        if is_postgres(connection):
+            await connection.execute_script("LOCK TABLE community_free_place IN EXCLUSIVE MODE")
+        return await _repair()
+
+
+async def _repair() -> int:
+    right, stored = await computed(), await kept()
+    wrong = {
+        (c, s): right.get(c, {}).get(s, 0)
+        for c in right.keys() | stored.keys()
+        for s in right.get(c, {}).keys() | stored.get(c, {}).keys()
+        if right.get(c, {}).get(s, 0) != stored.get(c, {}).get(s, 0)
+    }
+    if wrong:
+        statement = Statement()
+        values = ", ".join(
+            f"({statement.param(c)}, {statement.param(s)}, {statement.param(n)})"
+            for (c, s), n in sorted(wrong.items())
+        )
+        await statement.rows(
+            f"INSERT INTO community_free_place (community_id, sector_id, free) VALUES {values} "
+            "ON CONFLICT (community_id, sector_id) DO UPDATE SET free = excluded.free"
+        )
+    return len(wrong)

@@ -1,0 +1,317 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+
+# Free places per community and sector, kept by the database itself: row triggers on the four
+# tables the figure is computed from (mentor, mentor_skill, allocation, plan) add to
+# community_free_place what each change moves, so that every writer (the services, the CSV
+# import, the seeds' bulk inserts, a direct ORM or SQL write) keeps it, in its own transaction.
+#
+# free(K, s) = sum over K's active mentors of max(0, capacity - used), used = mentees of the
+# mentor in s held by PROPOSED or ACTIVE plans. Each trigger runs AFTER the row change, reads
+# `used` as it is now, and adds part(now) - part(before), where part = max(0, capacity - used)
+# and `before` is `used` undone by the change: exact, floor included. Only UPDATEs that add
+# move the figures; rows are created (at 0) where a mentor's skill starts to count, never when
+# rows go away, so emptying the tables leaves nothing behind.
+#
+# Everything here is written out on purpose (a migration must not change when the hub's code
+# does); hub.matching.places holds the same full computation and checks the kept rows.
+
+OPEN = "('PROPOSED', 'ACTIVE')"
+TABLE = "community_free_place"
+
+
+def used(mentor, sector):
+    return (
+        "(SELECT COALESCE(SUM(ua.mentees), 0) FROM allocation ua JOIN plan up ON up.id = ua.plan_id "
+        f"WHERE ua.mentor_id = {mentor} AND ua.sector_id = {sector} AND up.status IN {OPEN})"
+    )
+
+
+def part(capacity, taken):
+    return f"(CASE WHEN {capacity} > {taken} THEN {capacity} - {taken} ELSE 0 END)"
+
+
+def community_of(mentor):
+    return f"(SELECT um.community_id FROM mentor um WHERE um.id = {mentor} AND um.active)"
+
+
+def plan_open(plan):
+    return f"EXISTS (SELECT 1 FROM plan op WHERE op.id = {plan} AND op.status IN {OPEN})"
+
+
+def used_moved(mentor, sector, before, condition="1 = 1"):
+    """The figure of (mentor's community, sector) after `used` changed from `before` (an
+    expression of {U}, the used now) to now."""
+    now = used(mentor, sector)
+    then = before.format(U=now)
+    return (
+        f"UPDATE {TABLE} SET free = free + COALESCE((SELECT {part('k.capacity', now)} - "
+        f"{part('k.capacity', then)} FROM mentor_skill k WHERE k.mentor_id = {mentor} "
+        f"AND k.sector_id = {sector}), 0) "
+        f"WHERE sector_id = {sector} AND community_id = {community_of(mentor)} AND {condition}"
+    )
+
+
+def ensure(postgres, community, sector, source, condition):
+    """Rows (at 0) for a mentor's skills that start to count."""
+    insert = "INSERT INTO" if postgres else "INSERT OR IGNORE INTO"
+    conflict = " ON CONFLICT (community_id, sector_id) DO NOTHING" if postgres else ""
+    return (
+        f"{insert} {TABLE} (community_id, sector_id, free) "
+        f"SELECT {community}, {sector}, 0 {source} WHERE {condition}{conflict}"
+    )
+
+
+def skill_counted(postgres, mentor, sector, capacity, sign):
+    statements = []
+    if sign > 0:
+        statements.append(
+            ensure(
+                postgres,
+                "m.community_id",
+                sector,
+                f"FROM mentor m",
+                f"m.id = {mentor} AND m.active AND m.community_id IS NOT NULL",
+            )
+        )
+    statements.append(
+        f"UPDATE {TABLE} SET free = free {'+' if sign > 0 else '-'} "
+        f"{part(capacity, used(mentor, sector))} "
+        f"WHERE sector_id = {sector} AND community_id = {community_of(mentor)}"
+    )
+    return statements
+
+
+def mentor_counted(postgres, row, sign):
+    """Add (sign 1) or take away (-1) every skill of the mentor, as `row` (NEW or OLD) has its
+    community and active flag."""
+    skills = (
+        f"SELECT COALESCE(SUM({part('k.capacity', used('k.mentor_id', 'k.sector_id'))}), 0) "
+        f"FROM mentor_skill k WHERE k.mentor_id = NEW.id AND k.sector_id = {TABLE}.sector_id"
+    )
+    statements = []
+    if sign > 0:
+        statements.append(
+            ensure(
+                postgres,
+                f"{row}.community_id",
+                "k.sector_id",
+                "FROM mentor_skill k",
+                f"k.mentor_id = NEW.id AND {row}.active AND {row}.community_id IS NOT NULL",
+            )
+        )
+    statements.append(
+        f"UPDATE {TABLE} SET free = free {'+' if sign > 0 else '-'} ({skills}) "
+        f"WHERE {row}.active AND community_id = {row}.community_id "
+        f"AND sector_id IN (SELECT sk.sector_id FROM mentor_skill sk WHERE sk.mentor_id = NEW.id)"
+    )
+    return statements
+
+
+def plan_moved():
+    """A plan that starts or stops holding its mentors: each of its (mentor, sector) moves by
+    the mentees the plan holds there."""
+    sign = f"(CASE WHEN NEW.status IN {OPEN} THEN 1 ELSE -1 END)"
+    now = used("x.mentor_id", "x.sector_id")
+    then = f"({now} - {sign} * x.held)"
+    return (
+        f"UPDATE {TABLE} SET free = free + (SELECT COALESCE(SUM({part('k.capacity', now)} - "
+        f"{part('k.capacity', then)}), 0) FROM (SELECT a.mentor_id, a.sector_id, "
+        "SUM(a.mentees) AS held FROM allocation a WHERE a.plan_id = NEW.id "
+        "GROUP BY a.mentor_id, a.sector_id) x JOIN mentor m ON m.id = x.mentor_id "
+        "JOIN mentor_skill k ON k.mentor_id = x.mentor_id AND k.sector_id = x.sector_id "
+        f"WHERE m.active AND m.community_id = {TABLE}.community_id "
+        f"AND x.sector_id = {TABLE}.sector_id) "
+        "WHERE EXISTS (SELECT 1 FROM allocation a JOIN mentor m ON m.id = a.mentor_id "
+        f"WHERE a.plan_id = NEW.id AND m.community_id = {TABLE}.community_id "
+        f"AND a.sector_id = {TABLE}.sector_id)"
+    )
+
+
+def triggers(postgres):
+    """(name, table, event, condition or None, statements)"""
+    same = "OLD.mentor_id = NEW.mentor_id AND OLD.sector_id = NEW.sector_id"
+    differs = "IS DISTINCT FROM" if postgres else "IS NOT"
+    return [
+        (
+            "free_places_allocation_insert",
+            "allocation",
+            "INSERT",
+            None,
+            [
+                used_moved(
+                    "NEW.mentor_id", "NEW.sector_id", "({U} - NEW.mentees)", plan_open("NEW.plan_id")
+                )
+            ],
+        ),
+        (
+            "free_places_allocation_delete",
+            "allocation",
+            "DELETE",
+            None,
+            [
+                used_moved(
+                    "OLD.mentor_id", "OLD.sector_id", "({U} + OLD.mentees)", plan_open("OLD.plan_id")
+                )
+            ],
+        ),
+        (
+            "free_places_allocation_update",
+            "allocation",
+            "UPDATE",
+            None,
+            [
+                used_moved(
+                    "OLD.mentor_id",
+                    "OLD.sector_id",
+                    f"({{U}} - (CASE WHEN {same} AND {plan_open('NEW.plan_id')} "
+                    f"THEN NEW.mentees ELSE 0 END) + (CASE WHEN {plan_open('OLD.plan_id')} "
+                    "THEN OLD.mentees ELSE 0 END))",
+                ),
+                used_moved(
+                    "NEW.mentor_id",
+                    "NEW.sector_id",
+                    f"({{U}} - (CASE WHEN {plan_open('NEW.plan_id')} THEN NEW.mentees ELSE 0 END))",
+                    f"NOT ({same})",
+                ),
+            ],
+        ),
+        (
+            "free_places_plan_status",
+            "plan",
+            "UPDATE OF status",
+            f"(OLD.status IN {OPEN}) <> (NEW.status IN {OPEN})",
+            [plan_moved()],
+        ),
+        (
+            "free_places_skill_insert",
+            "mentor_skill",
+            "INSERT",
+            None,
+            skill_counted(postgres, "NEW.mentor_id", "NEW.sector_id", "NEW.capacity", 1),
+        ),
+        (
+            "free_places_skill_delete",
+            "mentor_skill",
+            "DELETE",
+            None,
+            skill_counted(postgres, "OLD.mentor_id", "OLD.sector_id", "OLD.capacity", -1),
+        ),
+        (
+            "free_places_skill_update",
+            "mentor_skill",
+            "UPDATE",
+            None,
+            skill_counted(postgres, "OLD.mentor_id", "OLD.sector_id", "OLD.capacity", -1)
+            + skill_counted(postgres, "NEW.mentor_id", "NEW.sector_id", "NEW.capacity", 1),
+        ),
+        (
+            "free_places_plan_delete",
+            "plan",
+            "DELETE",
+            None,
+            # before the row goes, while the plan still holds its mentors: its allocations go
+            # first, each through the allocation trigger (a cascade would come too late)
+            ["DELETE FROM allocation WHERE plan_id = OLD.id"],
+        ),
+        (
+            "free_places_mentor_delete",
+            "mentor",
+            "DELETE",
+            None,
+            ["DELETE FROM mentor_skill WHERE mentor_id = OLD.id"],
+        ),
+        (
+            "free_places_mentor_update",
+            "mentor",
+            "UPDATE OF active, community_id",
+            f"OLD.active {differs} NEW.active OR OLD.community_id {differs} NEW.community_id",
+            mentor_counted(postgres, "OLD", -1) + mentor_counted(postgres, "NEW", 1),
+        ),
+    ]
+
+
+BEFORE = ("free_places_plan_delete", "free_places_mentor_delete")
+
+
+def trigger_sql(postgres):
+    script = []
+    for name, table, event, condition, statements in triggers(postgres):
+        when = f" WHEN ({condition})" if condition else ""
+        body = "".join(f"{s};\n" for s in statements)
+        timing = "BEFORE" if name in BEFORE else "AFTER"
+        if postgres:
+            result = "OLD" if name in BEFORE else "NULL"
+            script.append(
+                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$\n"
+                f"BEGIN\n{body}RETURN {result};\nEND\n$body$"
+            )
+            script.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            script.append(
+                f"CREATE TRIGGER {name} {timing} {event} ON {table} FOR EACH ROW{when} "
+                f"EXECUTE FUNCTION {name}()"
+            )
+        else:
+            script.append(f"DROP TRIGGER IF EXISTS {name}")
+            script.append(
+                f"CREATE TRIGGER {name} {timing} {event} ON {table} FOR EACH ROW{when}\n"
+                f"BEGIN\n{body}END"
+            )
+    return script
+
+
+FILL = (
+    f"INSERT INTO {TABLE} (community_id, sector_id, free) "
+    "SELECT m.community_id, k.sector_id, SUM(CASE WHEN k.capacity > COALESCE(u.used, 0) "
+    "THEN k.capacity - COALESCE(u.used, 0) ELSE 0 END) "
+    "FROM mentor m JOIN mentor_skill k ON k.mentor_id = m.id "
+    "LEFT JOIN (SELECT a.mentor_id, a.sector_id, SUM(a.mentees) AS used "
+    "FROM allocation a JOIN plan p ON p.id = a.plan_id "
+    f"WHERE p.status IN {OPEN} GROUP BY a.mentor_id, a.sector_id) u "
+    "ON u.mentor_id = k.mentor_id AND u.sector_id = k.sector_id "
+    "WHERE m.active AND m.community_id IS NOT NULL "
+    "GROUP BY m.community_id, k.sector_id"
+)
+
+
+async def keep_free_places(apps, schema_editor) -> None:
+    client = schema_editor.client
+    postgres = client.capabilities.dialect == "postgres"
+    await client.execute_query(f"DELETE FROM {TABLE}")
+    await client.execute_query(FILL)
+    for statement in trigger_sql(postgres):
+        await client.execute_script(statement)
+
+
+async def drop_triggers(apps, schema_editor) -> None:
+    client = schema_editor.client
+    postgres = client.capabilities.dialect == "postgres"
+    for name, table, *_ in triggers(postgres):
+        if postgres:
+            await client.execute_script(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            await client.execute_script(f"DROP FUNCTION IF EXISTS {name}()")
+        else:
+            await client.execute_script(f"DROP TRIGGER IF EXISTS {name}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0008_event_stream')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='CommunityFreePlaces',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('community', fields.ForeignKeyField('models.Community', source_field='community_id', db_constraint=True, to_field='id', related_name='free_places', on_delete=OnDelete.CASCADE)),
+                ('sector', fields.ForeignKeyField('models.Sector', source_field='sector_id', db_constraint=True, to_field='id', related_name='free_places', on_delete=OnDelete.RESTRICT)),
+                ('free', fields.IntField(default=0)),
+            ],
+            options={'table': 'community_free_place', 'app': 'models', 'unique_together': (('community', 'sector'),), 'pk_attr': 'id', 'table_description': "A community's free places in one sector, kept up to date by every write."},
+            bases=['Model'],
+        ),
+        ops.RunPython(keep_free_places, reverse_code=drop_triggers),
+    ]
