@@ -233,12 +233,165 @@ def triggers(postgres):
     ]
 
 
+SUPPLY = "centre_supply"
+
+
+def supply_ensure(postgres, source_columns, source, condition):
+    insert = "INSERT INTO" if postgres else "INSERT OR IGNORE INTO"
+    conflict = " ON CONFLICT (centre_id, sector_id) DO NOTHING" if postgres else ""
+    return (
+        f"{insert} {SUPPLY} (centre_id, sector_id, supply) "
+        f"SELECT DISTINCT {source_columns}, 0 {source} WHERE {condition}{conflict}"
+    )
+
+
+def own_centre(mentor):
+    return f"(SELECT um.centre_id FROM mentor um WHERE um.id = {mentor} AND um.active)"
+
+
+def skill_supplied(postgres, row, sign):
+    """A centre mentor's skill counts in its centre's supply."""
+    statements = []
+    if sign > 0:
+        statements.append(
+            supply_ensure(
+                postgres,
+                f"m.centre_id, {row}.sector_id",
+                "FROM mentor m",
+                f"m.id = {row}.mentor_id AND m.active AND m.centre_id IS NOT NULL",
+            )
+        )
+    statements.append(
+        f"UPDATE {SUPPLY} SET supply = supply {'+' if sign > 0 else '-'} {row}.capacity "
+        f"WHERE sector_id = {row}.sector_id AND centre_id = {own_centre(row + '.mentor_id')}"
+    )
+    return statements
+
+
+def active_plan_centre(row):
+    """The centre of the allocation's plan when the plan is ACTIVE and its mentor an active
+    community mentor (whose mentees add to that centre's supply)."""
+    return (
+        f"(SELECT p.centre_id FROM plan p JOIN mentor m ON m.id = {row}.mentor_id "
+        f"WHERE p.id = {row}.plan_id AND p.status = 'ACTIVE' AND m.active "
+        "AND m.community_id IS NOT NULL)"
+    )
+
+
+def allocation_supplied(postgres, row, sign):
+    statements = []
+    if sign > 0:
+        statements.append(
+            supply_ensure(
+                postgres,
+                f"p.centre_id, {row}.sector_id",
+                f"FROM plan p JOIN mentor m ON m.id = {row}.mentor_id",
+                f"p.id = {row}.plan_id AND p.status = 'ACTIVE' AND m.active "
+                "AND m.community_id IS NOT NULL",
+            )
+        )
+    statements.append(
+        f"UPDATE {SUPPLY} SET supply = supply {'+' if sign > 0 else '-'} {row}.mentees "
+        f"WHERE sector_id = {row}.sector_id AND centre_id = {active_plan_centre(row)}"
+    )
+    return statements
+
+
+def plan_supplied(postgres):
+    """A plan that becomes ACTIVE, or stops being it: its community mentors' mentees."""
+    sign = "(CASE WHEN NEW.status = 'ACTIVE' THEN 1 ELSE -1 END)"
+    mentees = (
+        "SELECT COALESCE(SUM(a.mentees), 0) FROM allocation a JOIN mentor m ON m.id = a.mentor_id "
+        "WHERE a.plan_id = NEW.id AND m.active AND m.community_id IS NOT NULL "
+        f"AND a.sector_id = {SUPPLY}.sector_id"
+    )
+    return [
+        supply_ensure(
+            postgres,
+            "NEW.centre_id, a.sector_id",
+            "FROM allocation a JOIN mentor m ON m.id = a.mentor_id",
+            "a.plan_id = NEW.id AND m.active AND m.community_id IS NOT NULL "
+            "AND NEW.status = 'ACTIVE'",
+        ),
+        f"UPDATE {SUPPLY} SET supply = supply + {sign} * ({mentees}) WHERE centre_id = "
+        "NEW.centre_id AND sector_id IN (SELECT a.sector_id FROM allocation a "
+        "WHERE a.plan_id = NEW.id)",
+    ]
+
+
+def mentor_supplied(postgres, row, sign):
+    """Everything a mentor adds to supplies, as `row` has its home and active flag: its own
+    capacity to its centre, or its mentees in ACTIVE plans to those plans' centres."""
+    op = "+" if sign > 0 else "-"
+    capacity = (
+        "SELECT COALESCE(SUM(k.capacity), 0) FROM mentor_skill k WHERE k.mentor_id = NEW.id "
+        f"AND k.sector_id = {SUPPLY}.sector_id"
+    )
+    held = (
+        "FROM allocation a JOIN plan p ON p.id = a.plan_id WHERE a.mentor_id = NEW.id "
+        f"AND p.status = 'ACTIVE' AND p.centre_id = {SUPPLY}.centre_id "
+        f"AND a.sector_id = {SUPPLY}.sector_id"
+    )
+    statements = []
+    if sign > 0:
+        statements += [
+            supply_ensure(
+                postgres,
+                f"{row}.centre_id, k.sector_id",
+                "FROM mentor_skill k",
+                f"k.mentor_id = NEW.id AND {row}.active AND {row}.centre_id IS NOT NULL",
+            ),
+            supply_ensure(
+                postgres,
+                "p.centre_id, a.sector_id",
+                "FROM allocation a JOIN plan p ON p.id = a.plan_id",
+                f"a.mentor_id = NEW.id AND p.status = 'ACTIVE' AND {row}.active "
+                f"AND {row}.community_id IS NOT NULL",
+            ),
+        ]
+    statements += [
+        f"UPDATE {SUPPLY} SET supply = supply {op} ({capacity}) WHERE {row}.active "
+        f"AND centre_id = {row}.centre_id AND sector_id IN "
+        "(SELECT sk.sector_id FROM mentor_skill sk WHERE sk.mentor_id = NEW.id)",
+        f"UPDATE {SUPPLY} SET supply = supply {op} (SELECT COALESCE(SUM(a.mentees), 0) {held}) "
+        f"WHERE {row}.active AND {row}.community_id IS NOT NULL AND EXISTS (SELECT 1 {held})",
+    ]
+    return statements
+
+
+def supply_triggers(postgres):
+    differs = "IS DISTINCT FROM" if postgres else "IS NOT"
+    changed = " OR ".join(
+        f"OLD.{c} {differs} NEW.{c}" for c in ("active", "centre_id", "community_id")
+    )
+    return [
+        ("supply_skill_insert", "mentor_skill", "INSERT", None,
+         skill_supplied(postgres, "NEW", 1)),
+        ("supply_skill_delete", "mentor_skill", "DELETE", None,
+         skill_supplied(postgres, "OLD", -1)),
+        ("supply_skill_update", "mentor_skill", "UPDATE", None,
+         skill_supplied(postgres, "OLD", -1) + skill_supplied(postgres, "NEW", 1)),
+        ("supply_allocation_insert", "allocation", "INSERT", None,
+         allocation_supplied(postgres, "NEW", 1)),
+        ("supply_allocation_delete", "allocation", "DELETE", None,
+         allocation_supplied(postgres, "OLD", -1)),
+        ("supply_allocation_update", "allocation", "UPDATE", None,
+         allocation_supplied(postgres, "OLD", -1) + allocation_supplied(postgres, "NEW", 1)),
+        ("supply_plan_status", "plan", "UPDATE OF status",
+         "(OLD.status = 'ACTIVE') <> (NEW.status = 'ACTIVE')", plan_supplied(postgres)),
+        ("supply_mentor_update", "mentor", "UPDATE OF active, centre_id, community_id", changed,
+         mentor_supplied(postgres, "OLD", -1) + mentor_supplied(postgres, "NEW", 1)),
+    ]
+
+
 BEFORE = ("free_places_plan_delete", "free_places_mentor_delete")
 
 
 def trigger_sql(postgres):
     script = []
-    for name, table, event, condition, statements in triggers(postgres):
+    for name, table, event, condition, statements in triggers(postgres) + supply_triggers(
+        postgres
+    ):
         when = f" WHEN ({condition})" if condition else ""
         body = "".join(f"{s};\n" for s in statements)
         timing = "BEFORE" if name in BEFORE else "AFTER"
@@ -276,11 +429,26 @@ FILL = (
 )
 
 
+FILL_SUPPLY = (
+    f"INSERT INTO {SUPPLY} (centre_id, sector_id, supply) "
+    "SELECT x.centre_id, x.sector_id, SUM(x.amount) FROM ("
+    "SELECT m.centre_id, k.sector_id, k.capacity AS amount FROM mentor m "
+    "JOIN mentor_skill k ON k.mentor_id = m.id WHERE m.active AND m.centre_id IS NOT NULL "
+    "UNION ALL "
+    "SELECT p.centre_id, a.sector_id, a.mentees AS amount FROM plan p "
+    "JOIN allocation a ON a.plan_id = p.id JOIN mentor m ON m.id = a.mentor_id "
+    "WHERE p.status = 'ACTIVE' AND m.active AND m.community_id IS NOT NULL"
+    ") x GROUP BY x.centre_id, x.sector_id"
+)
+
+
 async def keep_free_places(apps, schema_editor) -> None:
     client = schema_editor.client
     postgres = client.capabilities.dialect == "postgres"
     await client.execute_query(f"DELETE FROM {TABLE}")
     await client.execute_query(FILL)
+    await client.execute_query(f"DELETE FROM {SUPPLY}")
+    await client.execute_query(FILL_SUPPLY)
     for statement in trigger_sql(postgres):
         await client.execute_script(statement)
 
@@ -288,7 +456,7 @@ async def keep_free_places(apps, schema_editor) -> None:
 async def drop_triggers(apps, schema_editor) -> None:
     client = schema_editor.client
     postgres = client.capabilities.dialect == "postgres"
-    for name, table, *_ in triggers(postgres):
+    for name, table, *_ in triggers(postgres) + supply_triggers(postgres):
         if postgres:
             await client.execute_script(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             await client.execute_script(f"DROP FUNCTION IF EXISTS {name}()")
@@ -311,6 +479,17 @@ class Migration(migrations.Migration):
                 ('free', fields.IntField(default=0)),
             ],
             options={'table': 'community_free_place', 'app': 'models', 'unique_together': (('community', 'sector'),), 'pk_attr': 'id', 'table_description': "A community's free places in one sector, kept up to date by every write."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CentreSupply',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('centre', fields.ForeignKeyField('models.Centre', source_field='centre_id', db_constraint=True, to_field='id', related_name='supplies', on_delete=OnDelete.CASCADE)),
+                ('sector', fields.ForeignKeyField('models.Sector', source_field='sector_id', db_constraint=True, to_field='id', related_name='supplies', on_delete=OnDelete.RESTRICT)),
+                ('supply', fields.IntField(default=0)),
+            ],
+            options={'table': 'centre_supply', 'app': 'models', 'unique_together': (('centre', 'sector'),), 'pk_attr': 'id', 'table_description': "A centre's supply in one sector, kept up to date by every write."},
             bases=['Model'],
         ),
         ops.RunPython(keep_free_places, reverse_code=drop_triggers),

@@ -45,6 +45,7 @@ class Centre(Model):
     mentors: fields.ReverseRelation[Mentor]
     demands: fields.ReverseRelation[Demand]
     parties: fields.ReverseRelation[PlanParty]
+    supplies: fields.ReverseRelation[CentreSupply]
 
     class Meta:
         table = "centre"
@@ -210,8 +211,32 @@ class CommunityFreePlaces(Model):
         unique_together = (("community", "sector"),)
 
 
+class CentreSupply(Model):
+    """A centre's supply in one sector, kept up to date by every write.
+
+    The capacity of its own active mentors plus the mentees that active community mentors are
+    allocated by its ACTIVE plans (DESIGN section 3). `hub.matching.places` holds the full
+    computation it must always equal."""
+
+    id = fields.IntField(primary_key=True)
+    centre: fields.ForeignKeyRelation[Centre] = fields.ForeignKeyField(
+        "models.Centre", related_name="supplies", on_delete=fields.CASCADE
+    )
+    centre_id: int
+    sector: fields.ForeignKeyRelation[Sector] = fields.ForeignKeyField(
+        "models.Sector", related_name="supplies", on_delete=fields.RESTRICT
+    )
+    sector_id: int
+    supply = fields.IntField(default=0)
+
+    class Meta:
+        table = "centre_supply"
+        unique_together = (("centre", "sector"),)
+
+
 __all__ = [
     "Centre",
+    "CentreSupply",
     "Community",
     "CommunityArea",
     "CommunityFreePlaces",

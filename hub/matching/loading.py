@@ -18,6 +18,7 @@ from hub.core import Invalid
 from hub.matching import places
 from hub.matching.scoring import CentreNeeds, KecamatanRef, Offer, SectorNeed, SectorRef
 from hub.matching.sql import Statement
+from hub.regions import ancestor_codes
 from models.enums import (
     PlanStatus,
     RegionLevel,
@@ -194,12 +195,13 @@ async def load_needs(
 
 
 async def load_offers(
-    province_codes: Collection[str], *, whole_country: bool = False
+    province_codes: Collection[str], *, whole_country: bool = False, summed: bool = False
 ) -> dict[str, list[Offer]]:
     """The candidates of each of `province_codes`: communities with an area in it and those
     serving anywhere, with their free places per sector (as kept: `hub.matching.places`).
     `whole_country` reads every community without filtering (for reports on all provinces at
-    once)."""
+    once); `summed` sums the free places from the mentors instead (the full computation, for
+    comparisons)."""
     provinces = sorted(set(province_codes))
     statement = Statement()
     if whole_country:
@@ -223,7 +225,7 @@ async def load_offers(
         if row["code"] is not None:
             served[row["id"]].add(row["code"])
 
-    free = await places.kept(None if whole_country else names)
+    free = await (places.computed if summed else places.kept)(None if whole_country else names)
     by_province: dict[str, list[Offer]] = {p: [] for p in provinces}
     for community_id, name in names.items():
         areas_served = tuple(sorted(served.get(community_id, ())))
@@ -255,3 +257,86 @@ async def load_communities(community_ids: Collection[int]) -> list[Offer]:
     return [
         Offer(c, names[c], tuple(sorted(served.get(c, ()))), free.get(c, {})) for c in sorted(names)
     ]
+
+
+def _reach_rules(offer: Offer) -> list[tuple[str | None, int]]:
+    """The reach of `offer` as (code prefix, quarters) rules, the highest matching rule
+    winning: 4 on a kecamatan served, 3 on every kecamatan of a kota served or holding an
+    area served, 2 on every kecamatan of a province holding one (`scoring.reach`); one rule
+    (None, 2) matching every kecamatan for a community serving anywhere."""
+    if not offer.area_codes:
+        return [(None, 2)]
+    rules = set()
+    for area in offer.area_codes:
+        codes = ancestor_codes(area)
+        rules.add((codes[0], 2))
+        if len(codes) >= 2:
+            rules.add((codes[1], 3))
+        rules.add((area, 4))
+    return sorted(rules, key=lambda r: (r[0] or "", r[1]))
+
+
+async def rank_reach(
+    offers: Sequence[Offer], *, first: int, sector_ids: frozenset[int] | None = None
+) -> dict[int, list[int]]:
+    """For each of `offers`, the ids of the `first` kecamatan in its reach where it would fill
+    most (by score, then places filled, highest first, then code: `scoring.opportunities`),
+    best first. One statement whatever the number of communities and kecamatan: the database
+    computes every kecamatan's gaps from the demand and the kept supplies, the fill from the
+    kept free places, and ranks. Scores are compared as the same IEEE quotients Python
+    computes (reach quarters * filled / (4 * gap)), so the order is Python's."""
+    if not offers or first == 0:
+        return {o.community_id: [] for o in offers}
+    statement = Statement()
+    integer = "CAST({} AS INTEGER)"
+    rules = ", ".join(
+        f"({integer.format(statement.param(o.community_id))}, "
+        f"CAST({statement.param(prefix)} AS TEXT), {integer.format(statement.param(q))})"
+        for o in offers
+        for prefix, q in _reach_rules(o)
+    )
+    free = ", ".join(
+        f"({integer.format(statement.param(o.community_id))}, "
+        f"{integer.format(statement.param(s))}, {integer.format(statement.param(n))})"
+        for o in offers
+        for s, n in sorted(o.free.items())
+        if n > 0 and (sector_ids is None or s in sector_ids)
+    )
+    free = free or "(0, 0, 0)"  # no free places: nothing is filled
+    level = statement.param(RegionLevel.KECAMATAN.value)
+    only = "" if sector_ids is None else f"AND {statement.one_of('d.sector_id', sector_ids)} "
+    order = ' COLLATE "C"' if statement.postgres else ""
+    score = (
+        "CASE WHEN t.g > 0 THEN CAST(rc.q * COALESCE(fl.filled, 0) AS DOUBLE PRECISION) "
+        "/ CAST(4 * t.g AS DOUBLE PRECISION) ELSE 0 END"
+    )
+    rows = await statement.rows(
+        f"WITH rule (community_id, prefix, q) AS (VALUES {rules}), "
+        f"free (community_id, sector_id, free) AS (VALUES {free}), "
+        "reach AS (SELECT rl.community_id, r.id AS kecamatan_id, r.code, MAX(rl.q) AS q "
+        "FROM region r JOIN rule rl ON rl.prefix IS NULL "
+        "OR (rl.q = 4 AND r.code = rl.prefix) OR (rl.q < 4 AND r.code LIKE rl.prefix || '.%') "
+        f"WHERE r.level = {level} GROUP BY rl.community_id, r.id, r.code), "
+        "gap AS (SELECT c.kecamatan_id, d.sector_id, d.demand - COALESCE(s.supply, 0) AS gap "
+        "FROM demand d JOIN centre c ON c.id = d.centre_id "
+        "LEFT JOIN centre_supply s ON s.centre_id = d.centre_id AND s.sector_id = d.sector_id "
+        f"WHERE d.demand > COALESCE(s.supply, 0) {only}"
+        "AND c.kecamatan_id IN (SELECT kecamatan_id FROM reach)), "
+        "total AS (SELECT kecamatan_id, SUM(gap) AS g FROM gap GROUP BY kecamatan_id), "
+        "filled AS (SELECT f.community_id, gp.kecamatan_id, "
+        "SUM(CASE WHEN gp.gap < f.free THEN gp.gap ELSE f.free END) AS filled "
+        "FROM gap gp JOIN free f ON f.sector_id = gp.sector_id "
+        "GROUP BY f.community_id, gp.kecamatan_id), "
+        "ranked AS (SELECT rc.community_id, rc.kecamatan_id, ROW_NUMBER() OVER ("
+        f"PARTITION BY rc.community_id ORDER BY {score} DESC, COALESCE(fl.filled, 0) DESC, "
+        f"rc.code{order}) AS n FROM reach rc "
+        "LEFT JOIN total t ON t.kecamatan_id = rc.kecamatan_id "
+        "LEFT JOIN filled fl ON fl.community_id = rc.community_id "
+        "AND fl.kecamatan_id = rc.kecamatan_id) "
+        f"SELECT community_id, kecamatan_id FROM ranked WHERE n <= {statement.param(first)} "
+        "ORDER BY community_id, n"
+    )
+    ranked: dict[int, list[int]] = {o.community_id: [] for o in offers}
+    for row in rows:
+        ranked[int(row["community_id"])].append(int(row["kecamatan_id"]))
+    return ranked

@@ -28,7 +28,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from hub.core import is_postgres, write_transaction
 from hub.matching.sql import Statement
-from models.enums import OPEN_PLAN_STATUSES
+from models.enums import OPEN_PLAN_STATUSES, PlanStatus
 
 TRIGGERS = (
     "free_places_allocation_insert",
@@ -41,6 +41,14 @@ TRIGGERS = (
     "free_places_skill_delete",
     "free_places_skill_update",
     "free_places_mentor_update",
+    "supply_skill_insert",
+    "supply_skill_delete",
+    "supply_skill_update",
+    "supply_allocation_insert",
+    "supply_allocation_delete",
+    "supply_allocation_update",
+    "supply_plan_status",
+    "supply_mentor_update",
 )
 """The triggers of migration 0010_free_places that keep the rows."""
 
@@ -48,14 +56,16 @@ Places = dict[int, dict[int, int]]
 """Free places by community id, then sector id."""
 
 
-def _free_sql(statement: Statement) -> str:
-    """SELECT community_id, sector_id, free: the full computation."""
+def _free_sql(statement: Statement, community_ids: Collection[int] | None = None) -> str:
+    """SELECT community_id, sector_id, free: the full computation (of these communities)."""
     statuses = statement.one_of("p.status", [s.value for s in OPEN_PLAN_STATUSES])
     used = (
         "SELECT a.mentor_id, a.sector_id, SUM(a.mentees) AS used "
         f"FROM allocation a JOIN plan p ON p.id = a.plan_id WHERE {statuses} "
         "GROUP BY a.mentor_id, a.sector_id"
     )
+    # after the statuses: placeholders are numbered in the order they are written
+    scope = "1 = 1" if community_ids is None else statement.one_of("m.community_id", community_ids)
     free_of_mentor = (
         "CASE WHEN k.capacity > COALESCE(u.used, 0) "
         "THEN k.capacity - COALESCE(u.used, 0) ELSE 0 END"
@@ -64,7 +74,8 @@ def _free_sql(statement: Statement) -> str:
         f"SELECT m.community_id, k.sector_id, SUM({free_of_mentor}) AS free "
         "FROM mentor m JOIN mentor_skill k ON k.mentor_id = m.id "
         f"LEFT JOIN ({used}) u ON u.mentor_id = k.mentor_id AND u.sector_id = k.sector_id "
-        "WHERE m.active AND m.community_id IS NOT NULL GROUP BY m.community_id, k.sector_id"
+        f"WHERE m.active AND m.community_id IS NOT NULL AND {scope} "
+        "GROUP BY m.community_id, k.sector_id"
     )
 
 
@@ -76,11 +87,11 @@ def _by_community(rows: Sequence[Mapping[str, int]]) -> Places:
     return found
 
 
-async def computed() -> Places:
-    """The full computation from mentors, skills and allocations: every community's nonzero
-    free places. What the kept rows must always equal."""
+async def computed(community_ids: Collection[int] | None = None) -> Places:
+    """The full computation from mentors, skills and allocations: the nonzero free places of
+    these communities (None: of all). What the kept rows must always equal."""
     statement = Statement()
-    return _by_community(await statement.rows(_free_sql(statement)))
+    return _by_community(await statement.rows(_free_sql(statement, community_ids)))
 
 
 async def kept(community_ids: Collection[int] | None = None) -> Places:
@@ -96,32 +107,79 @@ async def kept(community_ids: Collection[int] | None = None) -> Places:
     )
 
 
+async def supply_computed() -> Places:
+    """The full computation of every centre's nonzero supply per sector (by centre id, then
+    sector id): its active mentors' capacity plus the mentees active community mentors are
+    allocated by its ACTIVE plans."""
+    statement = Statement()
+    rows = await statement.rows(
+        "SELECT x.centre_id, x.sector_id, SUM(x.amount) AS supply FROM ("
+        "SELECT m.centre_id, k.sector_id, k.capacity AS amount FROM mentor m "
+        "JOIN mentor_skill k ON k.mentor_id = m.id WHERE m.active AND m.centre_id IS NOT NULL "
+        "UNION ALL "
+        "SELECT p.centre_id, a.sector_id, a.mentees AS amount FROM plan p "
+        "JOIN allocation a ON a.plan_id = p.id JOIN mentor m ON m.id = a.mentor_id "
+        f"WHERE p.status = {statement.param(PlanStatus.ACTIVE.value)} AND m.active "
+        "AND m.community_id IS NOT NULL) x GROUP BY x.centre_id, x.sector_id"
+    )
+    return _nonzero(rows, "centre_id", "supply")
+
+
+async def supply_kept() -> Places:
+    """Every centre's kept nonzero supply per sector."""
+    statement = Statement()
+    rows = await statement.rows(
+        "SELECT centre_id, sector_id, supply FROM centre_supply WHERE supply <> 0"
+    )
+    return _nonzero(rows, "centre_id", "supply")
+
+
+def _nonzero(rows: Sequence[Mapping[str, int]], owner: str, amount: str) -> Places:
+    found: Places = {}
+    for row in rows:
+        if row[amount]:
+            found.setdefault(int(row[owner]), {})[int(row["sector_id"])] = int(row[amount])
+    return found
+
+
+def _differences(right: Places, stored: Places) -> dict[tuple[int, int], int]:
+    return {
+        (o, s): right.get(o, {}).get(s, 0)
+        for o in right.keys() | stored.keys()
+        for s in right.get(o, {}).keys() | stored.get(o, {}).keys()
+        if right.get(o, {}).get(s, 0) != stored.get(o, {}).get(s, 0)
+    }
+
+
+async def _set(table: str, owner: str, amount: str, rows: dict[tuple[int, int], int]) -> None:
+    if not rows:
+        return
+    statement = Statement()
+    values = ", ".join(
+        f"({statement.param(o)}, {statement.param(s)}, {statement.param(n)})"
+        for (o, s), n in sorted(rows.items())
+    )
+    await statement.rows(
+        f"INSERT INTO {table} ({owner}, sector_id, {amount}) VALUES {values} "
+        f"ON CONFLICT ({owner}, sector_id) DO UPDATE SET {amount} = excluded.{amount}"
+    )
+
+
 async def repair() -> int:
     """Set every kept figure that differs from the full computation to the computed one;
     returns how many differed (0 when the writes kept them right). Safe while the hub serves:
     writers that would add to the rows wait until the repair commits."""
     async with write_transaction() as connection:
         if is_postgres(connection):
-            await connection.execute_script("LOCK TABLE community_free_place IN EXCLUSIVE MODE")
+            await connection.execute_script(
+                "LOCK TABLE community_free_place, centre_supply IN EXCLUSIVE MODE"
+            )
         return await _repair()
 
 
 async def _repair() -> int:
-    right, stored = await computed(), await kept()
-    wrong = {
-        (c, s): right.get(c, {}).get(s, 0)
-        for c in right.keys() | stored.keys()
-        for s in right.get(c, {}).keys() | stored.get(c, {}).keys()
-        if right.get(c, {}).get(s, 0) != stored.get(c, {}).get(s, 0)
-    }
-    if wrong:
-        statement = Statement()
-        values = ", ".join(
-            f"({statement.param(c)}, {statement.param(s)}, {statement.param(n)})"
-            for (c, s), n in sorted(wrong.items())
-        )
-        await statement.rows(
-            f"INSERT INTO community_free_place (community_id, sector_id, free) VALUES {values} "
-            "ON CONFLICT (community_id, sector_id) DO UPDATE SET free = excluded.free"
-        )
-    return len(wrong)
+    free = _differences(await computed(), await kept())
+    supply = _differences(await supply_computed(), await supply_kept())
+    await _set("community_free_place", "community_id", "free", free)
+    await _set("centre_supply", "centre_id", "supply", supply)
+    return len(free) + len(supply)

@@ -82,10 +82,20 @@ async def world() -> World:
 
 
 async def consistent() -> places.Places:
-    """The kept figures, after checking them against the full computation."""
+    """The kept free places, after checking them, and the kept supplies, against the full
+    computation."""
     kept, computed = await places.kept(), await places.computed()
     assert kept == computed
+    assert await places.supply_kept() == await places.supply_computed()
     return kept
+
+
+async def supply(sector: str) -> int:
+    """Gambir's kept supply in `sector`."""
+    await consistent()
+    gambir = await Centre.get(kecamatan__code="31.71.01")
+    found = await Sector.get(code=sector)
+    return (await places.supply_kept()).get(gambir.id, {}).get(found.id, 0)
 
 
 async def free(world: World, community: str, sector: str) -> int:
@@ -120,6 +130,7 @@ def proposal(world: World, *allocations: dict[str, Any], **extra: Any) -> dict[s
 async def test_the_plan_workflow_keeps_free_places(gql: GraphQLClient, world: World) -> None:
     # given: K1 offers M1 KULINER 8 + M2 KULINER 5 (and KRIYA 3); K2 offers M3 FESYEN 6
     assert await free(world, "K1", "KULINER") == 13
+    kuliner, kriya = await supply("KULINER"), await supply("KRIYA")
 
     # proposing holds places, the centre's own mentor moves no community's figure
     plan = (
@@ -188,8 +199,12 @@ async def test_the_plan_workflow_keeps_free_places(gql: GraphQLClient, world: Wo
         )["plan"]
     assert plan["status"] == "ACTIVE"
     assert await free(world, "K1", "KULINER") == 8
+    # an active plan adds its community mentors' mentees to the centre's supply
+    added = (await supply("KULINER") - kuliner, await supply("KRIYA") - kriya)
+    assert added == (5, 1)
     await change(gql, world, COMPLETE, {"planId": plan["id"], "version": plan["version"]}, "staff")
     assert await free(world, "K1", "KULINER") == 13
+    assert (await supply("KULINER"), await supply("KRIYA")) == (kuliner, kriya)
 
     # cancelling an open plan releases its places
     other = (
@@ -240,6 +255,25 @@ async def test_mentor_mutations_keep_free_places(gql: GraphQLClient, world: Worl
     )
     assert (await free(world, "K1", "KULINER"), await free(world, "K1", "JASA")) == (9, 0)
     assert await free(world, "K1", "DIGITAL") == 3
+
+    # a centre's new mentor adds to its supply, and takes it away when deactivated
+    before = await supply("JASA")
+    centre_mentor = await change(
+        gql,
+        world,
+        CREATE_MENTOR,
+        {
+            "name": "Mentor Pusat",
+            "centreKecamatanCode": "31.71.01",
+            "skills": [{"sectorCode": "JASA", "capacity": 6}],
+        },
+        "admin",
+    )
+    assert await supply("JASA") == before + 6
+    await change(
+        gql, world, DEACTIVATE_MENTOR, {"mentorId": centre_mentor["mentor"]["id"]}, "admin"
+    )
+    assert await supply("JASA") == before
 
     # a deactivated mentor offers nothing
     await change(gql, world, DEACTIVATE_MENTOR, {"mentorId": world.mentor["X"]}, "admin")
@@ -352,12 +386,15 @@ async def test_repair_mends_what_differs_and_the_migration_fills_the_table(world
     await client.execute_query(
         f"UPDATE community_free_place SET free = free + 5 WHERE community_id = {k1}"
     )
-    assert await places.repair() == 2  # KULINER and KRIYA
+    await client.execute_query("UPDATE centre_supply SET supply = supply + 1")
+    supplies = (await client.execute_query_dict("SELECT COUNT(*) AS n FROM centre_supply"))[0]
+    assert await places.repair() == 2 + supplies["n"]  # K1's KULINER and KRIYA, every supply
     assert await consistent() == kept
     assert await places.repair() == 0
 
-    # the migration fills the table from the data already there
+    # the migration fills the tables from the data already there
     await client.execute_query("DELETE FROM community_free_place")
+    await client.execute_query("DELETE FROM centre_supply")
     migration = importlib.import_module("migrations.0010_free_places")
     await migration.keep_free_places(None, SimpleNamespace(client=client))
     assert await consistent() == kept
