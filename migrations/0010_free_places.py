@@ -55,12 +55,16 @@ def used_moved(mentor, sector, before, condition="1 = 1"):
 
 
 def ensure(postgres, community, sector, source, condition):
-    """Rows (at 0) for a mentor's skills that start to count."""
-    insert = "INSERT INTO" if postgres else "INSERT OR IGNORE INTO"
+    """Rows (at 0) for a mentor's skills that start to count. (On SQLite not with INSERT OR
+    IGNORE: in a trigger, the outer statement's conflict handling would replace it.)"""
+    missing = (
+        f"NOT EXISTS (SELECT 1 FROM {TABLE} x WHERE x.community_id = {community} "
+        f"AND x.sector_id = {sector})"
+    )
     conflict = " ON CONFLICT (community_id, sector_id) DO NOTHING" if postgres else ""
     return (
-        f"{insert} {TABLE} (community_id, sector_id, free) "
-        f"SELECT {community}, {sector}, 0 {source} WHERE {condition}{conflict}"
+        f"INSERT INTO {TABLE} (community_id, sector_id, free) "
+        f"SELECT {community}, {sector}, 0 {source} WHERE {condition} AND {missing}{conflict}"
     )
 
 
@@ -237,11 +241,16 @@ SUPPLY = "centre_supply"
 
 
 def supply_ensure(postgres, source_columns, source, condition):
-    insert = "INSERT INTO" if postgres else "INSERT OR IGNORE INTO"
+    centre, sector = (c.strip() for c in source_columns.split(","))
+    missing = (
+        f"NOT EXISTS (SELECT 1 FROM {SUPPLY} x WHERE x.centre_id = {centre} "
+        f"AND x.sector_id = {sector})"
+    )
     conflict = " ON CONFLICT (centre_id, sector_id) DO NOTHING" if postgres else ""
     return (
-        f"{insert} {SUPPLY} (centre_id, sector_id, supply) "
-        f"SELECT DISTINCT {source_columns}, 0 {source} WHERE {condition}{conflict}"
+        f"INSERT INTO {SUPPLY} (centre_id, sector_id, demand, supply) "
+        f"SELECT DISTINCT {source_columns}, 0, 0 {source} WHERE {condition} AND {missing}"
+        f"{conflict}"
     )
 
 
@@ -389,8 +398,8 @@ BEFORE = ("free_places_plan_delete", "free_places_mentor_delete")
 
 def trigger_sql(postgres):
     script = []
-    for name, table, event, condition, statements in triggers(postgres) + supply_triggers(
-        postgres
+    for name, table, event, condition, statements in (
+        triggers(postgres) + supply_triggers(postgres) + demand_triggers(postgres)
     ):
         when = f" WHEN ({condition})" if condition else ""
         body = "".join(f"{s};\n" for s in statements)
@@ -430,16 +439,87 @@ FILL = (
 
 
 FILL_SUPPLY = (
-    f"INSERT INTO {SUPPLY} (centre_id, sector_id, supply) "
-    "SELECT x.centre_id, x.sector_id, SUM(x.amount) FROM ("
-    "SELECT m.centre_id, k.sector_id, k.capacity AS amount FROM mentor m "
+    f"INSERT INTO {SUPPLY} (centre_id, sector_id, demand, supply) "
+    "SELECT x.centre_id, x.sector_id, SUM(x.demand), SUM(x.amount) FROM ("
+    "SELECT d.centre_id, d.sector_id, d.demand, 0 AS amount FROM demand d "
+    "UNION ALL "
+    "SELECT m.centre_id, k.sector_id, 0 AS demand, k.capacity AS amount FROM mentor m "
     "JOIN mentor_skill k ON k.mentor_id = m.id WHERE m.active AND m.centre_id IS NOT NULL "
     "UNION ALL "
-    "SELECT p.centre_id, a.sector_id, a.mentees AS amount FROM plan p "
+    "SELECT p.centre_id, a.sector_id, 0 AS demand, a.mentees AS amount FROM plan p "
     "JOIN allocation a ON a.plan_id = p.id JOIN mentor m ON m.id = a.mentor_id "
     "WHERE p.status = 'ACTIVE' AND m.active AND m.community_id IS NOT NULL"
     ") x GROUP BY x.centre_id, x.sector_id"
 )
+
+GAP_OF = "(CASE WHEN {r}.demand > {r}.supply THEN {r}.demand - {r}.supply ELSE 0 END)"
+
+FILL_GAP = (
+    "INSERT INTO centre_gap (centre_id, gap) "
+    f"SELECT centre_id, SUM({GAP_OF.format(r=SUPPLY)}) FROM {SUPPLY} GROUP BY centre_id"
+)
+
+
+def demand_triggers(postgres):
+    """Demand into centre_supply.demand; every change of a (centre, sector) row's demand or
+    supply into the centre's total gap (centre_gap)."""
+    ensure_gap = (
+        "INSERT INTO centre_gap (centre_id, gap) SELECT NEW.centre_id, 0 WHERE NOT EXISTS "
+        "(SELECT 1 FROM centre_gap x WHERE x.centre_id = NEW.centre_id)"
+        + (" ON CONFLICT (centre_id) DO NOTHING" if postgres else "")
+    )
+
+    def moved(row, sign):
+        statements = []
+        if sign > 0:
+            statements.append(
+                supply_ensure(postgres, f"{row}.centre_id, {row}.sector_id", "", "1 = 1")
+            )
+        statements.append(
+            f"UPDATE {SUPPLY} SET demand = demand {'+' if sign > 0 else '-'} {row}.demand "
+            f"WHERE centre_id = {row}.centre_id AND sector_id = {row}.sector_id"
+        )
+        return statements
+
+    return [
+        ("demand_insert", "demand", "INSERT", None, moved("NEW", 1)),
+        ("demand_delete", "demand", "DELETE", None, moved("OLD", -1)),
+        ("demand_update", "demand", "UPDATE", None, moved("OLD", -1) + moved("NEW", 1)),
+        (
+            "gap_supply_insert",
+            SUPPLY,
+            "INSERT",
+            None,
+            [
+                ensure_gap,
+                f"UPDATE centre_gap SET gap = gap + {GAP_OF.format(r='NEW')} "
+                "WHERE centre_id = NEW.centre_id",
+            ],
+        ),
+        (
+            "gap_supply_update",
+            SUPPLY,
+            "UPDATE",
+            None,
+            [
+                f"UPDATE centre_gap SET gap = gap - {GAP_OF.format(r='OLD')} "
+                "WHERE centre_id = OLD.centre_id",
+                ensure_gap,
+                f"UPDATE centre_gap SET gap = gap + {GAP_OF.format(r='NEW')} "
+                "WHERE centre_id = NEW.centre_id",
+            ],
+        ),
+        (
+            "gap_supply_delete",
+            SUPPLY,
+            "DELETE",
+            None,
+            [
+                f"UPDATE centre_gap SET gap = gap - {GAP_OF.format(r='OLD')} "
+                "WHERE centre_id = OLD.centre_id"
+            ],
+        ),
+    ]
 
 
 async def keep_free_places(apps, schema_editor) -> None:
@@ -449,6 +529,8 @@ async def keep_free_places(apps, schema_editor) -> None:
     await client.execute_query(FILL)
     await client.execute_query(f"DELETE FROM {SUPPLY}")
     await client.execute_query(FILL_SUPPLY)
+    await client.execute_query("DELETE FROM centre_gap")
+    await client.execute_query(FILL_GAP)
     for statement in trigger_sql(postgres):
         await client.execute_script(statement)
 
@@ -456,7 +538,9 @@ async def keep_free_places(apps, schema_editor) -> None:
 async def drop_triggers(apps, schema_editor) -> None:
     client = schema_editor.client
     postgres = client.capabilities.dialect == "postgres"
-    for name, table, *_ in triggers(postgres) + supply_triggers(postgres):
+    for name, table, *_ in triggers(postgres) + supply_triggers(postgres) + demand_triggers(
+        postgres
+    ):
         if postgres:
             await client.execute_script(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             await client.execute_script(f"DROP FUNCTION IF EXISTS {name}()")
@@ -487,9 +571,20 @@ class Migration(migrations.Migration):
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('centre', fields.ForeignKeyField('models.Centre', source_field='centre_id', db_constraint=True, to_field='id', related_name='supplies', on_delete=OnDelete.CASCADE)),
                 ('sector', fields.ForeignKeyField('models.Sector', source_field='sector_id', db_constraint=True, to_field='id', related_name='supplies', on_delete=OnDelete.RESTRICT)),
+                ('demand', fields.IntField(default=0, description="The demand row's figure, or 0")),
                 ('supply', fields.IntField(default=0)),
             ],
             options={'table': 'centre_supply', 'app': 'models', 'unique_together': (('centre', 'sector'),), 'pk_attr': 'id', 'table_description': "A centre's supply in one sector, kept up to date by every write."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CentreGap',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('centre', fields.OneToOneField('models.Centre', source_field='centre_id', db_constraint=True, to_field='id', related_name='gap', on_delete=OnDelete.CASCADE)),
+                ('gap', fields.IntField(default=0)),
+            ],
+            options={'table': 'centre_gap', 'app': 'models', 'pk_attr': 'id', 'table_description': "A centre's total gap over every sector, kept up to date by every write."},
             bases=['Model'],
         ),
         ops.RunPython(keep_free_places, reverse_code=drop_triggers),

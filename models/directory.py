@@ -46,6 +46,7 @@ class Centre(Model):
     demands: fields.ReverseRelation[Demand]
     parties: fields.ReverseRelation[PlanParty]
     supplies: fields.ReverseRelation[CentreSupply]
+    gap: fields.BackwardOneToOneRelation[CentreGap]
 
     class Meta:
         table = "centre"
@@ -227,6 +228,7 @@ class CentreSupply(Model):
         "models.Sector", related_name="supplies", on_delete=fields.RESTRICT
     )
     sector_id: int
+    demand = fields.IntField(default=0, description="The demand row's figure, or 0")
     supply = fields.IntField(default=0)
 
     class Meta:
@@ -234,8 +236,26 @@ class CentreSupply(Model):
         unique_together = (("centre", "sector"),)
 
 
+class CentreGap(Model):
+    """A centre's total gap over every sector, kept up to date by every write.
+
+    Σ over its sectors of max(0, demand - supply) (DESIGN section 3's G), from the rows of
+    `CentreSupply`."""
+
+    id = fields.IntField(primary_key=True)
+    centre: fields.OneToOneRelation[Centre] = fields.OneToOneField(
+        "models.Centre", related_name="gap", on_delete=fields.CASCADE
+    )
+    centre_id: int
+    gap = fields.IntField(default=0)
+
+    class Meta:
+        table = "centre_gap"
+
+
 __all__ = [
     "Centre",
+    "CentreGap",
     "CentreSupply",
     "Community",
     "CommunityArea",

@@ -259,6 +259,16 @@ async def load_communities(community_ids: Collection[int]) -> list[Offer]:
     ]
 
 
+def _code_literal(code: str | None) -> str:
+    """A region code as an SQL literal (NULL for none); anything but digits and dots is
+    refused."""
+    if code is None:
+        return "CAST(NULL AS TEXT)"
+    if not code or any(c not in "0123456789." for c in code):
+        raise ValueError(f"not a region code: {code!r}")
+    return f"CAST('{code}' AS TEXT)"
+
+
 def _reach_rules(offer: Offer) -> list[tuple[str | None, int]]:
     """The reach of `offer` as (code prefix, quarters) rules, the highest matching rule
     winning: 4 on a kecamatan served, 3 on every kecamatan of a kota served or holding an
@@ -287,25 +297,37 @@ async def rank_reach(
     computes (reach quarters * filled / (4 * gap)), so the order is Python's."""
     if not offers or first == 0:
         return {o.community_id: [] for o in offers}
+    # Literals, not parameters: every value is an integer or a region code, checked as it is
+    # written. The planner sees the actual values, and no generic plan (which PostgreSQL may
+    # switch a prepared statement to after five runs) ever answers.
     statement = Statement()
-    integer = "CAST({} AS INTEGER)"
     rules = ", ".join(
-        f"({integer.format(statement.param(o.community_id))}, "
-        f"CAST({statement.param(prefix)} AS TEXT), {integer.format(statement.param(q))})"
+        f"({int(o.community_id)}, {_code_literal(prefix)}, {int(q)})"
         for o in offers
         for prefix, q in _reach_rules(o)
     )
     free = ", ".join(
-        f"({integer.format(statement.param(o.community_id))}, "
-        f"{integer.format(statement.param(s))}, {integer.format(statement.param(n))})"
+        f"({int(o.community_id)}, {int(s)}, {int(n)})"
         for o in offers
         for s, n in sorted(o.free.items())
         if n > 0 and (sector_ids is None or s in sector_ids)
     )
     free = free or "(0, 0, 0)"  # no free places: nothing is filled
-    level = statement.param(RegionLevel.KECAMATAN.value)
-    only = "" if sector_ids is None else f"AND {statement.one_of('d.sector_id', sector_ids)} "
+    level = f"'{RegionLevel.KECAMATAN.value}'"
+    only = (
+        ""
+        if sector_ids is None
+        else f"AND d.sector_id IN ({', '.join(str(int(s)) for s in sorted(sector_ids))}) "
+    )
     order = ' COLLATE "C"' if statement.postgres else ""
+    # G per kecamatan: kept whole (centre_gap), or summed over the sectors asked for
+    total = (
+        "SELECT c.kecamatan_id, g.gap AS g FROM centre_gap g JOIN centre c ON c.id = g.centre_id"
+        if sector_ids is None
+        else "SELECT c.kecamatan_id, SUM(d.demand - d.supply) AS g FROM centre_supply d "
+        f"JOIN centre c ON c.id = d.centre_id WHERE d.demand > d.supply {only}"
+        "GROUP BY c.kecamatan_id"
+    )
     score = (
         "CASE WHEN t.g > 0 THEN CAST(rc.q * COALESCE(fl.filled, 0) AS DOUBLE PRECISION) "
         "/ CAST(4 * t.g AS DOUBLE PRECISION) ELSE 0 END"
@@ -317,23 +339,19 @@ async def rank_reach(
         "FROM region r JOIN rule rl ON rl.prefix IS NULL "
         "OR (rl.q = 4 AND r.code = rl.prefix) OR (rl.q < 4 AND r.code LIKE rl.prefix || '.%') "
         f"WHERE r.level = {level} GROUP BY rl.community_id, r.id, r.code), "
-        "gap AS (SELECT c.kecamatan_id, d.sector_id, d.demand - COALESCE(s.supply, 0) AS gap "
-        "FROM demand d JOIN centre c ON c.id = d.centre_id "
-        "LEFT JOIN centre_supply s ON s.centre_id = d.centre_id AND s.sector_id = d.sector_id "
-        f"WHERE d.demand > COALESCE(s.supply, 0) {only}"
-        "AND c.kecamatan_id IN (SELECT kecamatan_id FROM reach)), "
-        "total AS (SELECT kecamatan_id, SUM(gap) AS g FROM gap GROUP BY kecamatan_id), "
-        "filled AS (SELECT f.community_id, gp.kecamatan_id, "
-        "SUM(CASE WHEN gp.gap < f.free THEN gp.gap ELSE f.free END) AS filled "
-        "FROM gap gp JOIN free f ON f.sector_id = gp.sector_id "
-        "GROUP BY f.community_id, gp.kecamatan_id), "
+        f"total AS ({total}), "
+        "filled AS (SELECT f.community_id, c.kecamatan_id, SUM(CASE WHEN "
+        "d.demand - d.supply < f.free THEN d.demand - d.supply ELSE f.free END) AS filled "
+        "FROM centre_supply d JOIN free f ON f.sector_id = d.sector_id "
+        "JOIN centre c ON c.id = d.centre_id WHERE d.demand > d.supply "
+        "GROUP BY f.community_id, c.kecamatan_id), "
         "ranked AS (SELECT rc.community_id, rc.kecamatan_id, ROW_NUMBER() OVER ("
         f"PARTITION BY rc.community_id ORDER BY {score} DESC, COALESCE(fl.filled, 0) DESC, "
         f"rc.code{order}) AS n FROM reach rc "
         "LEFT JOIN total t ON t.kecamatan_id = rc.kecamatan_id "
         "LEFT JOIN filled fl ON fl.community_id = rc.community_id "
         "AND fl.kecamatan_id = rc.kecamatan_id) "
-        f"SELECT community_id, kecamatan_id FROM ranked WHERE n <= {statement.param(first)} "
+        f"SELECT community_id, kecamatan_id FROM ranked WHERE n <= {int(first)} "
         "ORDER BY community_id, n"
     )
     ranked: dict[int, list[int]] = {o.community_id: [] for o in offers}

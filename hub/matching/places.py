@@ -49,6 +49,12 @@ TRIGGERS = (
     "supply_allocation_update",
     "supply_plan_status",
     "supply_mentor_update",
+    "demand_insert",
+    "demand_delete",
+    "demand_update",
+    "gap_supply_insert",
+    "gap_supply_update",
+    "gap_supply_delete",
 )
 """The triggers of migration 0010_free_places that keep the rows."""
 
@@ -134,6 +140,43 @@ async def supply_kept() -> Places:
     return _nonzero(rows, "centre_id", "supply")
 
 
+async def gaps_computed() -> dict[int, int]:
+    """Every centre's nonzero total gap G = Σ_s max(0, demand - supply), from the demand and
+    the full computation of the supplies."""
+    supplies = await supply_computed()
+    statement = Statement()
+    totals: dict[int, int] = {}
+    for row in await statement.rows("SELECT centre_id, sector_id, demand FROM demand"):
+        supply = supplies.get(int(row["centre_id"]), {}).get(int(row["sector_id"]), 0)
+        if row["demand"] > supply:
+            centre = int(row["centre_id"])
+            totals[centre] = totals.get(centre, 0) + int(row["demand"]) - supply
+    return totals
+
+
+async def gaps_kept() -> dict[int, int]:
+    """Every centre's kept nonzero total gap."""
+    statement = Statement()
+    rows = await statement.rows("SELECT centre_id, gap FROM centre_gap WHERE gap <> 0")
+    return {int(r["centre_id"]): int(r["gap"]) for r in rows}
+
+
+async def demand_kept() -> Places:
+    """The demand figures as kept beside the supplies (nonzero ones)."""
+    statement = Statement()
+    rows = await statement.rows(
+        "SELECT centre_id, sector_id, demand FROM centre_supply WHERE demand <> 0"
+    )
+    return _nonzero(rows, "centre_id", "demand")
+
+
+async def demand_stored() -> Places:
+    """The demand table's nonzero figures."""
+    statement = Statement()
+    rows = await statement.rows("SELECT centre_id, sector_id, demand FROM demand WHERE demand <> 0")
+    return _nonzero(rows, "centre_id", "demand")
+
+
 def _nonzero(rows: Sequence[Mapping[str, int]], owner: str, amount: str) -> Places:
     found: Places = {}
     for row in rows:
@@ -151,16 +194,21 @@ def _differences(right: Places, stored: Places) -> dict[tuple[int, int], int]:
     }
 
 
-async def _set(table: str, owner: str, amount: str, rows: dict[tuple[int, int], int]) -> None:
+async def _set(
+    table: str, owner: str, amount: str, rows: dict[tuple[int, int], int], *, other: str = ""
+) -> None:
+    """Set `amount` of these rows (`other`, a second amount column, is 0 in new rows)."""
     if not rows:
         return
     statement = Statement()
+    zero = ", 0" if other else ""
     values = ", ".join(
-        f"({statement.param(o)}, {statement.param(s)}, {statement.param(n)})"
+        f"({statement.param(o)}, {statement.param(s)}, {statement.param(n)}{zero})"
         for (o, s), n in sorted(rows.items())
     )
+    columns = f"{owner}, sector_id, {amount}{', ' + other if other else ''}"
     await statement.rows(
-        f"INSERT INTO {table} ({owner}, sector_id, {amount}) VALUES {values} "
+        f"INSERT INTO {table} ({columns}) VALUES {values} "
         f"ON CONFLICT ({owner}, sector_id) DO UPDATE SET {amount} = excluded.{amount}"
     )
 
@@ -172,7 +220,7 @@ async def repair() -> int:
     async with write_transaction() as connection:
         if is_postgres(connection):
             await connection.execute_script(
-                "LOCK TABLE community_free_place, centre_supply IN EXCLUSIVE MODE"
+                "LOCK TABLE community_free_place, centre_supply, centre_gap IN EXCLUSIVE MODE"
             )
         return await _repair()
 
@@ -180,6 +228,17 @@ async def repair() -> int:
 async def _repair() -> int:
     free = _differences(await computed(), await kept())
     supply = _differences(await supply_computed(), await supply_kept())
+    demand = _differences(await demand_stored(), await demand_kept())
     await _set("community_free_place", "community_id", "free", free)
-    await _set("centre_supply", "centre_id", "supply", supply)
-    return len(free) + len(supply)
+    await _set("centre_supply", "centre_id", "supply", supply, other="demand")
+    await _set("centre_supply", "centre_id", "demand", demand, other="supply")
+    right, kept_gaps = await gaps_computed(), await gaps_kept()
+    gaps = {c for c in right.keys() | kept_gaps.keys() if right.get(c) != kept_gaps.get(c)}
+    if gaps:  # the rows above moved the gaps through the triggers; set what still differs
+        statement = Statement()
+        await statement.rows(
+            "UPDATE centre_gap SET gap = (SELECT COALESCE(SUM(CASE WHEN s.demand > s.supply "
+            "THEN s.demand - s.supply ELSE 0 END), 0) FROM centre_supply s "
+            "WHERE s.centre_id = centre_gap.centre_id)"
+        )
+    return len(free) + len(supply) + len(demand) + len(gaps)
