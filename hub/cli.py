@@ -208,7 +208,10 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     mended = _run(settings, migrate, create=True)
     print("database migrated; reference data present")
     if mended:
-        _say(f"{mended} kept free-place figures differed from the full computation; mended")
+        _say(
+            f"{mended} kept figures (free places, supplies, demand, gaps) differed from the "
+            "full computation; mended"
+        )
     return 0
 
 
@@ -606,8 +609,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="apply pending migrations and load reference data",
         description="Create the database if it does not exist, apply pending migrations (under "
         "a PostgreSQL advisory lock), load the reference data if it is missing, check the "
-        "kept free places of communities against the full computation (mending any "
-        "difference), and exit. The deploy step before `hub serve`.",
+        "kept figures of the matching (free places, supplies, gaps) against the full "
+        "computation (mending any difference), and exit. The deploy step before `hub serve`.",
     )
     migrate.set_defaults(func=cmd_migrate)
 

@@ -1,23 +1,29 @@
-"""Free places per community and sector, kept in `community_free_place`.
+"""Figures the matching reads kept, not summed per request: free places per community and
+sector (`community_free_place`), demand and supply per centre and sector (`centre_supply`),
+and each centre's total gap (`centre_gap`).
 
 free(K, s) = Σ over K's active mentors of max(0, capacity in s - mentees allocated in s by
-PROPOSED or ACTIVE plans) (DESIGN section 3). Summing it from the mentors, skills and
-allocations (`computed`, the full computation) is too slow to run for the ~450 candidates of
-every complements request at national size, so the readers read the kept rows (`kept`).
+PROPOSED or ACTIVE plans); supply(C, s) = capacity of C's active mentors + mentees active
+community mentors are allocated by C's ACTIVE plans; G(C) = Σ_s max(0, demand - supply)
+(DESIGN section 3). Summing them from the mentors, skills and allocations (`computed`,
+`supply_computed`, `gaps_computed`: the full computations) is too slow for the ~450
+candidates of every complements request, or the 7,285 kecamatan a community serving the whole
+country may fill, so the readers read the kept rows (`kept`, `loading.rank_reach`).
 
-The database keeps them: row triggers on `mentor`, `mentor_skill`, `allocation` and `plan`
-(migration 0010_free_places, which also fills the table) add to the kept row what each change
-moves, in the change's own transaction. So every writer keeps them, whatever path it takes:
-the plan workflow, mentor mutations and deactivation, the CSV import, the seeds' bulk inserts,
-a direct ORM write. Each trigger adds part(after) - part(before) with part = max(0, capacity -
-used) for the (mentor, sector) it touches, reading `used` as it is after the change: exact,
-floor included, in any order of changes. Concurrent changes of one row add up: an increment
-(`SET free = free + ...`) waits for the row lock and applies to the committed value, so no
-update is lost. (Two changes of the same mentor's part at once on PostgreSQL could each read
-`used` without the other's change; that matters only where the floor applies, which the plan
-rules never let happen: allocations never exceed capacity, capacity never drops below them.)
+The database keeps them: row triggers on `mentor`, `mentor_skill`, `allocation`, `plan`,
+`demand` and `centre_supply` (migration 0010_free_places, which also fills the tables) add to
+the kept rows what each change moves, in the change's own transaction. So every writer keeps
+them, whatever path it takes: the plan workflow, mentor mutations and deactivation, demand, the
+CSV import, the seeds' bulk inserts, a direct ORM write. A free-places trigger adds
+part(after) - part(before), part = max(0, capacity - used), for the (mentor, sector) it
+touches, reading `used` as it is after the change: exact, floor included. Concurrent changes
+of one row add up: an increment (`SET free = free + ...`) waits for the row lock and applies
+to the committed value, so no update is lost. (Two changes of the same mentor's part at once
+on PostgreSQL could each read `used` without the other's change; that matters only where the
+floor applies, which the plan rules never let happen: allocations never exceed capacity, and
+capacity never drops below them.)
 
-`hub migrate` compares the kept rows with the full computation and mends any difference
+`hub migrate` compares the kept rows with the full computations and mends any difference
 (`repair`); `TRIGGERS` are the triggers a test finds on both databases (an SQLite table rebuild
 by a later migration would drop its triggers).
 """
