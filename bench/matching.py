@@ -183,6 +183,15 @@ async def straightforward_complements(code: str, first: int = 5) -> list[scoring
     return scoring.complements(needs, offers, first=first)
 
 
+async def summed_complements(kecamatan_id: int) -> list[scoring.Complement]:
+    """`hub.matching.complements` as it was before migration 0010: the candidates' free places
+    summed from their mentors, skills and allocations on every request."""
+    catalogue = await loading.sectors()
+    needs = await loading.load_needs(loading.Scope(kecamatan_ids=[kecamatan_id]), catalogue)
+    offers = await loading.load_offers({n.kecamatan.province_code for n in needs}, summed=True)
+    return blocks.rank_many(needs, offers, first=matching.DEFAULT_COMPLEMENTS)[0]
+
+
 async def needs_and_ranking(
     kecamatan_id: int,
     catalogue: dict[int, scoring.SectorRef],
@@ -234,14 +243,20 @@ async def run(args: argparse.Namespace) -> None:
         ids = {k.code: k.id for k in kecamatans}
         for code in codes[:10]:  # warm up: imports, prepared statements, page cache
             await graphql(settings, COMPLEMENTS, {"code": code})
-        api, service, baseline = Timings(), Timings(), Timings()
-        for i, code in enumerate(codes):  # alternating, so both meet the same cache state
+        api, service, summed, baseline = Timings(), Timings(), Timings(), Timings()
+        for i, code in enumerate(codes):  # alternating, so all meet the same cache state
             runs = [
                 (api, lambda c=code: graphql(settings, COMPLEMENTS, {"code": c})),
                 (service, lambda c=code: matching.complements(kecamatan_ids=[ids[c]])),
+                (summed, lambda c=code: summed_complements(ids[c])),
             ]
             for timings, work in runs if i % 2 else reversed(runs):
                 await timings.run(work)
+        for code in codes[: args.baseline_samples]:
+            assert (
+                await summed_complements(ids[code])
+                == (await matching.complements(kecamatan_ids=[ids[code]]))[ids[code]]
+            ), f"kept and summed free places rank {code} differently"
         for code in codes[: args.baseline_samples]:
             expected = await baseline.run(lambda c=code: straightforward_complements(c))
             found = (await matching.complements(kecamatan_ids=[ids[code]]))[ids[code]]
@@ -255,6 +270,20 @@ async def run(args: argparse.Namespace) -> None:
         in_memory = Timings()
         for code in codes:
             await in_memory.run(lambda c=code: needs_and_ranking(ids[c], catalogue, everywhere))
+        if args.complements_only:
+            load = os.getloadavg()
+            print(
+                f"\n### complements only, {dialect}; load {load_before[0]:.2f} -> {load[0]:.2f}\n"
+            )
+            print(
+                "| operation (ms) | p50 | p99 | max | CPU p50 | target | baseline p50 | speed-up |"
+            )
+            print("|---|---|---|---|---|---|---|---|")
+            name = f"`complements`, one kecamatan, GraphQL in-process ({len(api.wall)} kecamatan)"
+            print(row(name, api, "p50 ≤ 20, p99 ≤ 50", baseline))
+            print(row("same, service only", service, "", baseline))
+            print(row("same, service, free places summed (before 0010)", summed, "", baseline))
+            return
 
         # coverage of one kota
         kota_codes = [k.code for k in rng.sample(kotas, args.kota_samples)]
@@ -317,6 +346,14 @@ async def run(args: argparse.Namespace) -> None:
     )
     print(
         row(
+            "same, service with free places summed per request (before 0010)",
+            summed,
+            "",
+            baseline,
+        )
+    )
+    print(
+        row(
             f"`coverage(kotaCode)`, GraphQL in-process ({len(kota_api.wall)} kota)",
             kota_api,
             "≤ 100",
@@ -366,6 +403,9 @@ def main() -> None:
     parser.add_argument("--kota-samples", type=int, default=50)
     parser.add_argument("--baseline-samples", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5, help="runs of the country's coverage")
+    parser.add_argument(
+        "--complements-only", action="store_true", help="skip the coverage measurements"
+    )
     asyncio.run(run(parser.parse_args()))
 
 

@@ -199,8 +199,19 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    _run(settings, lambda: _prepare(settings, demo=False), create=True)
+    from hub.matching import places
+
+    async def migrate() -> int:
+        await _prepare(settings, demo=False)
+        return await places.repair()
+
+    mended = _run(settings, migrate, create=True)
     print("database migrated; reference data present")
+    if mended:
+        _say(
+            f"{mended} kept figures (free places, supplies, demand, gaps) differed from the "
+            "full computation; mended"
+        )
     return 0
 
 
@@ -648,8 +659,9 @@ def build_parser() -> argparse.ArgumentParser:
         "migrate",
         help="apply pending migrations and load reference data",
         description="Create the database if it does not exist, apply pending migrations (under "
-        "a PostgreSQL advisory lock), load the reference data if it is missing, and exit. "
-        "The deploy step before `hub serve`.",
+        "a PostgreSQL advisory lock), load the reference data if it is missing, check the "
+        "kept figures of the matching (free places, supplies, gaps) against the full "
+        "computation (mending any difference), and exit. The deploy step before `hub serve`.",
     )
     migrate.set_defaults(func=cmd_migrate)
 

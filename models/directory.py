@@ -45,6 +45,8 @@ class Centre(Model):
     mentors: fields.ReverseRelation[Mentor]
     demands: fields.ReverseRelation[Demand]
     parties: fields.ReverseRelation[PlanParty]
+    supplies: fields.ReverseRelation[CentreSupply]
+    gap: fields.BackwardOneToOneRelation[CentreGap]
 
     class Meta:
         table = "centre"
@@ -65,6 +67,7 @@ class Community(Model):
     sectors: fields.ReverseRelation[CommunitySector]
     areas: fields.ReverseRelation[CommunityArea]
     mentors: fields.ReverseRelation[Mentor]
+    free_places: fields.ReverseRelation[CommunityFreePlaces]
 
     class Meta:
         table = "community"
@@ -187,10 +190,76 @@ class Demand(Model):
         constraints = (CheckConstraint(check="demand >= 0", name="demand_nonnegative_ck"),)
 
 
+class CommunityFreePlaces(Model):
+    """A community's free places in one sector, kept up to date by every write.
+
+    The sum over its active mentors of max(0, capacity - mentees held by PROPOSED or ACTIVE plans).
+    `hub.matching.places` holds the full computation it must always equal."""
+
+    id = fields.IntField(primary_key=True)
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "models.Community", related_name="free_places", on_delete=fields.CASCADE
+    )
+    community_id: int
+    sector: fields.ForeignKeyRelation[Sector] = fields.ForeignKeyField(
+        "models.Sector", related_name="free_places", on_delete=fields.RESTRICT
+    )
+    sector_id: int
+    free = fields.IntField(default=0)
+
+    class Meta:
+        table = "community_free_place"
+        unique_together = (("community", "sector"),)
+
+
+class CentreSupply(Model):
+    """A centre's supply in one sector, kept up to date by every write.
+
+    The capacity of its own active mentors plus the mentees that active community mentors are
+    allocated by its ACTIVE plans (DESIGN section 3). `hub.matching.places` holds the full
+    computation it must always equal."""
+
+    id = fields.IntField(primary_key=True)
+    centre: fields.ForeignKeyRelation[Centre] = fields.ForeignKeyField(
+        "models.Centre", related_name="supplies", on_delete=fields.CASCADE
+    )
+    centre_id: int
+    sector: fields.ForeignKeyRelation[Sector] = fields.ForeignKeyField(
+        "models.Sector", related_name="supplies", on_delete=fields.RESTRICT
+    )
+    sector_id: int
+    demand = fields.IntField(default=0, description="The demand row's figure, or 0")
+    supply = fields.IntField(default=0)
+
+    class Meta:
+        table = "centre_supply"
+        unique_together = (("centre", "sector"),)
+
+
+class CentreGap(Model):
+    """A centre's total gap over every sector, kept up to date by every write.
+
+    Σ over its sectors of max(0, demand - supply) (DESIGN section 3's G), from the rows of
+    `CentreSupply`."""
+
+    id = fields.IntField(primary_key=True)
+    centre: fields.OneToOneRelation[Centre] = fields.OneToOneField(
+        "models.Centre", related_name="gap", on_delete=fields.CASCADE
+    )
+    centre_id: int
+    gap = fields.IntField(default=0)
+
+    class Meta:
+        table = "centre_gap"
+
+
 __all__ = [
     "Centre",
+    "CentreGap",
+    "CentreSupply",
     "Community",
     "CommunityArea",
+    "CommunityFreePlaces",
     "CommunitySector",
     "Demand",
     "Mentor",

@@ -26,6 +26,7 @@ from hub.matching.loading import (
     load_communities,
     load_needs,
     load_offers,
+    rank_reach,
     sector_ids,
     sectors,
 )
@@ -41,6 +42,7 @@ from hub.matching.scoring import (
     SectorFill,
     SectorNeed,
     SectorRef,
+    assess,
 )
 from hub.matching.scoring import opportunities as rank_opportunities
 
@@ -85,6 +87,52 @@ def reach_scope(offers: Sequence[Offer]) -> Scope:
     return Scope(province_codes={a.split(".")[0] for o in offers for a in o.area_codes})
 
 
+OpportunityAsk = tuple[Offer, int, frozenset[int] | None]
+"""One community's question: its offer, `first` and the sectors (None: all)."""
+
+
+async def explained_opportunities(
+    asks: Sequence[OpportunityAsk], catalogue: dict[int, SectorRef]
+) -> list[list[Opportunity]]:
+    """The answers to `asks`, in their order. The database ranks every kecamatan in reach
+    (one statement per distinct `sectors`, `loading.rank_reach`); only the kecamatan kept are
+    loaded and explained, by the same `assess` as their complements: the figures agree."""
+    groups: dict[frozenset[int] | None, list[OpportunityAsk]] = {}
+    for ask in asks:
+        groups.setdefault(ask[2], []).append(ask)
+    ranked: dict[tuple[frozenset[int] | None, int], list[int]] = {}
+    for only, grouped in groups.items():
+        offers = list({a[0].community_id: a[0] for a in grouped}.values())
+        found = await rank_reach(offers, first=max(a[1] for a in grouped), sector_ids=only)
+        ranked.update({(only, c): ids for c, ids in found.items()})
+    wanted = sorted({k for ids in ranked.values() for k in ids})
+    needs = (
+        {
+            n.kecamatan.id: n
+            for n in await load_needs(Scope(kecamatan_ids=wanted), catalogue, waiting=False)
+        }
+        if wanted
+        else {}
+    )
+    answers: list[list[Opportunity]] = []
+    for offer, first, only in asks:
+        explained_ones: list[Opportunity] = []
+        for kecamatan_id in ranked[(only, offer.community_id)][:first]:
+            explained = assess(needs[kecamatan_id], offer, sector_ids=only)
+            assert explained is not None  # ranked within its reach
+            explained_ones.append(
+                Opportunity(
+                    kecamatan=needs[kecamatan_id].kecamatan,
+                    reach=explained.reach,
+                    score=explained.score,
+                    filled=explained.filled,
+                    sectors=explained.sectors,
+                )
+            )
+        answers.append(explained_ones)
+    return answers
+
+
 async def opportunities(
     *,
     community_ids: Sequence[int],
@@ -98,12 +146,8 @@ async def opportunities(
     catalogue = await sectors()
     only = sector_ids(sector_codes, catalogue) if sector_codes is not None else None
     offers = await load_communities(community_ids)
-    found = (
-        await load_needs(reach_scope(offers), catalogue, waiting=False) if offers and first else []
-    )
-    return {
-        o.community_id: rank_opportunities(o, found, first=first, sector_ids=only) for o in offers
-    }
+    answers = await explained_opportunities([(o, first, only) for o in offers], catalogue)
+    return {o.community_id: a for o, a in zip(offers, answers, strict=True)}
 
 
 async def coalitions(
@@ -157,6 +201,7 @@ __all__ = [
     "KecamatanRef",
     "Offer",
     "Opportunity",
+    "OpportunityAsk",
     "Reach",
     "Scope",
     "SectorFill",
@@ -168,6 +213,7 @@ __all__ = [
     "complements",
     "coverage",
     "coverage_many",
+    "explained_opportunities",
     "load_communities",
     "load_needs",
     "load_offers",

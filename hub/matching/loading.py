@@ -2,25 +2,24 @@
 
 Whatever the number of kecamatan asked for (one, a page of a hundred, a kota, the country),
 `load_needs` runs three statements and `load_offers` two. The sums are made by the database
-(GROUP BY); Python only receives one row per (centre, sector) and per (community, sector).
-Plain SQL, because the per-mentor floor of free capacity (never below 0) and the union of
-demand and the two kinds of supply are out of the ORM's reach; it runs unchanged on SQLite and
-PostgreSQL (only the placeholders differ).
+(GROUP BY); Python only receives one row per (centre, sector) and per (community, sector). The
+communities' free places are read as kept by the writes (`hub.matching.places`), not summed
+per request. Plain SQL, because the union of demand and the two kinds of supply is out of the
+ORM's reach; it runs unchanged on SQLite and PostgreSQL (only the placeholders differ).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
-from typing import Any
-
-from tortoise import connections
+from collections.abc import Collection, Sequence
 
 from hub.core import Invalid
+from hub.matching import places
 from hub.matching.scoring import CentreNeeds, KecamatanRef, Offer, SectorNeed, SectorRef
+from hub.matching.sql import Statement
+from hub.regions import ancestor_codes
 from models.enums import (
-    OPEN_PLAN_STATUSES,
     PlanStatus,
     RegionLevel,
     RegistrationStatus,
@@ -31,47 +30,6 @@ _DEMAND, _OWN_MENTORS, _ACTIVE_PLANS = 1, 2, 3  # the kinds of amounts in load_n
 _WAITING, _WAITING_AT_CENTRE = 4, 5  # distinct residents per sector, and per centre
 INTEREST_DAYS = 90
 """Interest expressed within this many days counts as waiting."""
-
-
-class _Statement:
-    """Collects parameters and writes the dialect's placeholders for them."""
-
-    def __init__(self) -> None:
-        connection = connections.get("default")
-        self.connection = connection
-        self.postgres = connection.capabilities.dialect == "postgres"
-        self.values: list[Any] = []
-
-    def param(self, value: Any) -> str:
-        self.values.append(value)
-        return f"${len(self.values)}" if self.postgres else "?"
-
-    def one_of(self, column: str, values: Collection[Any]) -> str:
-        """`column` is one of `values` (never true for none)."""
-        if not values:
-            return "1 = 0"
-        if self.postgres:
-            return f"{column} = ANY({self.param(list(values))})"
-        return f"{column} IN ({', '.join(self.param(v) for v in values)})"
-
-    def in_region(self, column: str, code: str) -> str:
-        """The region code in `column` is `code` or lies in it. On SQLite, whose text order is
-        bytewise, as a range over the code index; on PostgreSQL, whose collation may order
-        punctuation otherwise, with LIKE (codes hold only digits and dots)."""
-        if self.postgres:
-            return f"({column} = {self.param(code)} OR {column} LIKE {self.param(code + '.%')})"
-        return (
-            f"({column} = {self.param(code)} OR ({column} > {self.param(code + '.')} "
-            f"AND {column} < {self.param(code + '/')}))"
-        )
-
-    async def rows(self, sql: str) -> Sequence[Mapping[str, Any]]:
-        """The rows as the driver returns them (sqlite3.Row, asyncpg.Record: both read by
-        column name), without copying each into a dict."""
-        found: Sequence[Mapping[str, Any]] = (
-            await self.connection.execute_query(sql, self.values)
-        )[1]
-        return found
 
 
 class Scope:
@@ -88,7 +46,7 @@ class Scope:
         self.kota_id = kota_id
         self.province_codes = sorted(set(province_codes)) if province_codes is not None else None
 
-    def condition(self, statement: _Statement, kecamatan_id: str) -> str:
+    def condition(self, statement: Statement, kecamatan_id: str) -> str:
         if self.kecamatan_ids is not None:
             return statement.one_of(kecamatan_id, self.kecamatan_ids)
         if self.kota_id is not None:
@@ -107,7 +65,7 @@ class Scope:
 
 async def sectors() -> dict[int, SectorRef]:
     """Every sector by id, in display order."""
-    statement = _Statement()
+    statement = Statement()
     rows = await statement.rows(
         "SELECT id, code, name, name_en, position FROM sector ORDER BY position, code"
     )
@@ -129,7 +87,7 @@ def sector_ids(codes: Sequence[str], catalogue: dict[int, SectorRef]) -> frozens
 
 
 async def kota_id(code: str) -> int | None:
-    statement = _Statement()
+    statement = Statement()
     rows = await statement.rows(
         f"SELECT id FROM region WHERE code = {statement.param(code)} "
         f"AND level = {statement.param(RegionLevel.KOTA.value)}"
@@ -147,14 +105,14 @@ async def load_needs(
     waitlisted for the centre's upcoming scheduled trainings in the sector or interested
     there in the last 90 days (per centre: distinct over all its sectors); without `waiting`
     (which enters no formula) it is left at 0 and not read."""
-    statement = _Statement()
+    statement = Statement()
     kecamatans = await statement.rows(
         "SELECT r.id, r.code, r.name, r.parent_id, r.lat, r.lon, c.id AS centre_id "
         "FROM region r LEFT JOIN centre c ON c.kecamatan_id = r.id "
         f"WHERE r.level = {statement.param(RegionLevel.KECAMATAN.value)} "
         f"AND {scope.condition(statement, 'r.id')} ORDER BY r.code"
     )
-    statement = _Statement()
+    statement = Statement()
     now = dt.datetime.now(dt.UTC)
     waiting_rows = (
         "WITH waiting AS ("
@@ -237,13 +195,15 @@ async def load_needs(
 
 
 async def load_offers(
-    province_codes: Collection[str], *, whole_country: bool = False
+    province_codes: Collection[str], *, whole_country: bool = False, summed: bool = False
 ) -> dict[str, list[Offer]]:
     """The candidates of each of `province_codes`: communities with an area in it and those
-    serving anywhere, with their free places per sector (`_free_places`). `whole_country`
-    reads every community without filtering (for reports on all provinces at once)."""
+    serving anywhere, with their free places per sector (as kept: `hub.matching.places`).
+    `whole_country` reads every community without filtering (for reports on all provinces at
+    once); `summed` sums the free places from the mentors instead (the full computation, for
+    comparisons)."""
     provinces = sorted(set(province_codes))
-    statement = _Statement()
+    statement = Statement()
     if whole_country:
         where = "1 = 1"
     elif provinces:
@@ -265,7 +225,7 @@ async def load_offers(
         if row["code"] is not None:
             served[row["id"]].add(row["code"])
 
-    free = await _free_places(None if whole_country else names)
+    free = await (places.computed if summed else places.kept)(None if whole_country else names)
     by_province: dict[str, list[Offer]] = {p: [] for p in provinces}
     for community_id, name in names.items():
         areas_served = tuple(sorted(served.get(community_id, ())))
@@ -280,7 +240,7 @@ async def load_offers(
 async def load_communities(community_ids: Collection[int]) -> list[Offer]:
     """These communities as candidates (areas served, free places per sector), by id; ids of
     no community are left out. Two statements whatever their number."""
-    statement = _Statement()
+    statement = Statement()
     areas = await statement.rows(
         "SELECT c.id, c.name, r.code FROM community c "
         "LEFT JOIN community_area ca ON ca.community_id = c.id "
@@ -293,37 +253,108 @@ async def load_communities(community_ids: Collection[int]) -> list[Offer]:
         names[row["id"]] = row["name"]
         if row["code"] is not None:
             served[row["id"]].add(row["code"])
-    free = await _free_places(names)
+    free = await places.kept(names)
     return [
         Offer(c, names[c], tuple(sorted(served.get(c, ()))), free.get(c, {})) for c in sorted(names)
     ]
 
 
-async def _free_places(community_ids: Collection[int] | None) -> dict[int, dict[int, int]]:
-    """Free places per sector of these communities (None: of all), positive ones only.
+def _code_literal(code: str | None) -> str:
+    """A region code as an SQL literal (NULL for none); anything but digits and dots is
+    refused."""
+    if code is None:
+        return "CAST(NULL AS TEXT)"
+    if not code or any(c not in "0123456789." for c in code):
+        raise ValueError(f"not a region code: {code!r}")
+    return f"CAST('{code}' AS TEXT)"
 
-    free = Σ over the community's active mentors of max(0, capacity - mentees allocated by
-    PROPOSED or ACTIVE plans), per sector."""
-    statement = _Statement()
-    used = (
-        "SELECT a.mentor_id, a.sector_id, SUM(a.mentees) AS used "
-        "FROM allocation a JOIN plan p ON p.id = a.plan_id "
-        f"WHERE {statement.one_of('p.status', [s.value for s in OPEN_PLAN_STATUSES])} "
-        "GROUP BY a.mentor_id, a.sector_id"
+
+def _reach_rules(offer: Offer) -> list[tuple[str | None, int]]:
+    """The reach of `offer` as (code prefix, quarters) rules, the highest matching rule
+    winning: 4 on a kecamatan served, 3 on every kecamatan of a kota served or holding an
+    area served, 2 on every kecamatan of a province holding one (`scoring.reach`); one rule
+    (None, 2) matching every kecamatan for a community serving anywhere."""
+    if not offer.area_codes:
+        return [(None, 2)]
+    rules = set()
+    for area in offer.area_codes:
+        codes = ancestor_codes(area)
+        rules.add((codes[0], 2))
+        if len(codes) >= 2:
+            rules.add((codes[1], 3))
+        rules.add((area, 4))
+    return sorted(rules, key=lambda r: (r[0] or "", r[1]))
+
+
+async def rank_reach(
+    offers: Sequence[Offer], *, first: int, sector_ids: frozenset[int] | None = None
+) -> dict[int, list[int]]:
+    """For each of `offers`, the ids of the `first` kecamatan in its reach where it would fill
+    most (by score, then places filled, highest first, then code: `scoring.opportunities`),
+    best first. One statement whatever the number of communities and kecamatan: the database
+    computes every kecamatan's gaps from the demand and the kept supplies, the fill from the
+    kept free places, and ranks. Scores are compared as the same IEEE quotients Python
+    computes (reach quarters * filled / (4 * gap)), so the order is Python's."""
+    if not offers or first == 0:
+        return {o.community_id: [] for o in offers}
+    # Literals, not parameters: every value is an integer or a region code, checked as it is
+    # written. The planner sees the actual values, and no generic plan (which PostgreSQL may
+    # switch a prepared statement to after five runs) ever answers.
+    statement = Statement()
+    rules = ", ".join(
+        f"({int(o.community_id)}, {_code_literal(prefix)}, {int(q)})"
+        for o in offers
+        for prefix, q in _reach_rules(o)
     )
-    scope = "1 = 1" if community_ids is None else statement.one_of("m.community_id", community_ids)
-    free_of_mentor = (
-        "CASE WHEN k.capacity > COALESCE(u.used, 0) "
-        "THEN k.capacity - COALESCE(u.used, 0) ELSE 0 END"
+    free = ", ".join(
+        f"({int(o.community_id)}, {int(s)}, {int(n)})"
+        for o in offers
+        for s, n in sorted(o.free.items())
+        if n > 0 and (sector_ids is None or s in sector_ids)
+    )
+    free = free or "(0, 0, 0)"  # no free places: nothing is filled
+    level = f"'{RegionLevel.KECAMATAN.value}'"
+    only = (
+        ""
+        if sector_ids is None
+        else f"AND d.sector_id IN ({', '.join(str(int(s)) for s in sorted(sector_ids))}) "
+    )
+    order = ' COLLATE "C"' if statement.postgres else ""
+    # G per kecamatan: kept whole (centre_gap), or summed over the sectors asked for
+    total = (
+        "SELECT c.kecamatan_id, g.gap AS g FROM centre_gap g JOIN centre c ON c.id = g.centre_id"
+        if sector_ids is None
+        else "SELECT c.kecamatan_id, SUM(d.demand - d.supply) AS g FROM centre_supply d "
+        f"JOIN centre c ON c.id = d.centre_id WHERE d.demand > d.supply {only}"
+        "GROUP BY c.kecamatan_id"
+    )
+    score = (
+        "CASE WHEN t.g > 0 THEN CAST(rc.q * COALESCE(fl.filled, 0) AS DOUBLE PRECISION) "
+        "/ CAST(4 * t.g AS DOUBLE PRECISION) ELSE 0 END"
     )
     rows = await statement.rows(
-        f"SELECT m.community_id, k.sector_id, SUM({free_of_mentor}) AS free "
-        "FROM mentor m JOIN mentor_skill k ON k.mentor_id = m.id "
-        f"LEFT JOIN ({used}) u ON u.mentor_id = k.mentor_id AND u.sector_id = k.sector_id "
-        f"WHERE m.active AND m.community_id IS NOT NULL AND {scope} "
-        f"GROUP BY m.community_id, k.sector_id HAVING SUM({free_of_mentor}) > 0"
+        f"WITH rule (community_id, prefix, q) AS (VALUES {rules}), "
+        f"free (community_id, sector_id, free) AS (VALUES {free}), "
+        "reach AS (SELECT rl.community_id, r.id AS kecamatan_id, r.code, MAX(rl.q) AS q "
+        "FROM region r JOIN rule rl ON rl.prefix IS NULL "
+        "OR (rl.q = 4 AND r.code = rl.prefix) OR (rl.q < 4 AND r.code LIKE rl.prefix || '.%') "
+        f"WHERE r.level = {level} GROUP BY rl.community_id, r.id, r.code), "
+        f"total AS ({total}), "
+        "filled AS (SELECT f.community_id, c.kecamatan_id, SUM(CASE WHEN "
+        "d.demand - d.supply < f.free THEN d.demand - d.supply ELSE f.free END) AS filled "
+        "FROM centre_supply d JOIN free f ON f.sector_id = d.sector_id "
+        "JOIN centre c ON c.id = d.centre_id WHERE d.demand > d.supply "
+        "GROUP BY f.community_id, c.kecamatan_id), "
+        "ranked AS (SELECT rc.community_id, rc.kecamatan_id, ROW_NUMBER() OVER ("
+        f"PARTITION BY rc.community_id ORDER BY {score} DESC, COALESCE(fl.filled, 0) DESC, "
+        f"rc.code{order}) AS n FROM reach rc "
+        "LEFT JOIN total t ON t.kecamatan_id = rc.kecamatan_id "
+        "LEFT JOIN filled fl ON fl.community_id = rc.community_id "
+        "AND fl.kecamatan_id = rc.kecamatan_id) "
+        f"SELECT community_id, kecamatan_id FROM ranked WHERE n <= {int(first)} "
+        "ORDER BY community_id, n"
     )
-    free: dict[int, dict[int, int]] = defaultdict(dict)
+    ranked: dict[int, list[int]] = {o.community_id: [] for o in offers}
     for row in rows:
-        free[row["community_id"]][row["sector_id"]] = int(row["free"])
-    return free
+        ranked[int(row["community_id"])].append(int(row["kecamatan_id"]))
+    return ranked

@@ -710,7 +710,8 @@ async def _plans(
 
 
 async def _reset_sequences() -> None:
-    """PostgreSQL's id sequences do not see explicit ids: move them past the rows written."""
+    """PostgreSQL's id sequences do not see explicit ids: move them past the rows written;
+    and the statistics are renewed."""
     connection = connections.get("default")
     if connection.capabilities.dialect != "postgres":
         return
@@ -724,6 +725,9 @@ async def _reset_sequences() -> None:
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
         )
+    # fresh statistics for the planner: before autovacuum gets to the new rows, it would
+    # plan with an empty database's estimates (nested loops over tens of thousands of rows)
+    await connection.execute_query("ANALYZE")
 
 
 @dataclass(frozen=True)

@@ -173,8 +173,8 @@ class CoalitionByKecamatanLoader(DataLoader[CoalitionKey, matching.Coalition]):
 
 class OpportunitiesByCommunityLoader(DataLoader[OpportunitiesKey, list[matching.Opportunity]]):
     """The best kecamatan of each community, for each `first` and `sectors` asked: the
-    communities of one request in one batch, the needs of every kecamatan in their reach
-    loaded once."""
+    communities of one request in one batch, ranked by the database in one statement per
+    `sectors` asked, and only the kecamatan kept loaded and explained."""
 
     def __init__(self, catalogue: SectorCatalogue) -> None:
         super().__init__(load_fn=self._load)
@@ -188,10 +188,9 @@ class OpportunitiesByCommunityLoader(DataLoader[OpportunitiesKey, list[matching.
             o.community_id: o
             for o in await matching.load_communities(list({k.community_id for k in keys}))
         }
-        wanted = [offers[k.community_id] for k in keys if k.community_id in offers and k.first]
-        scope = matching.reach_scope(wanted)
-        found = await matching.load_needs(scope, catalogue, waiting=False) if wanted else []
         results: list[list[matching.Opportunity] | BaseException] = [[] for _ in keys]
+        asks: list[matching.OpportunityAsk] = []
+        positions: list[int] = []
         for position, key in enumerate(keys):
             try:
                 matching.check_limit(key.first, field="first")
@@ -202,10 +201,12 @@ class OpportunitiesByCommunityLoader(DataLoader[OpportunitiesKey, list[matching.
                 results[position] = error
                 continue
             offer = offers.get(key.community_id)
-            if offer is not None:
-                results[position] = matching.rank_opportunities(
-                    offer, found, first=key.first, sector_ids=only
-                )
+            if offer is not None and key.first:
+                asks.append((offer, key.first, only))
+                positions.append(position)
+        answers = await matching.explained_opportunities(asks, catalogue) if asks else []
+        for position, answer in zip(positions, answers, strict=True):
+            results[position] = answer
         return results
 
 
