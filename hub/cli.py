@@ -10,10 +10,12 @@ import argparse
 import asyncio
 import errno
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -749,6 +751,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@contextmanager
+def metrics_folder() -> Iterator[Path]:
+    """The folder where every process of `hub serve` (web workers, delivery worker) keeps its
+    metric files, so that `/metrics` adds them up: `PROMETHEUS_MULTIPROC_DIR` when it is set
+    (emptied of an earlier run's files), else a new temporary folder, removed at the end.
+    It must be set before prometheus-client is first imported in this process."""
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("prometheus_client was imported before the metrics folder was set")
+    given = os.environ.get(METRICS_DIR_ENV, "").strip()
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in [*folder.glob("*.db"), folder / "operation-names.txt"]:
+            stale.unlink(missing_ok=True)
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="hub-metrics-"))
+        os.environ[METRICS_DIR_ENV] = str(folder)
+    try:
+        yield folder
+    finally:
+        if not given:
+            os.environ.pop(METRICS_DIR_ENV, None)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(build_parser(), argv)
     try:
@@ -756,6 +786,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"hub: {error}", file=sys.stderr)
         return 2
+    if args.command == "serve":
+        with metrics_folder():
+            return _main(args, settings)
+    return _main(args, settings)
+
+
+def _main(args: argparse.Namespace, settings: Settings) -> int:
     from hub.core.backup import BackupError
     from hub.core.database import DatabaseMissing, DatabaseUnreachable
     from hub.web import configure_logging, log_format
