@@ -771,12 +771,24 @@ def metrics_folder() -> Iterator[Path]:
     else:
         folder = Path(tempfile.mkdtemp(prefix="hub-metrics-"))
         os.environ[METRICS_DIR_ENV] = str(folder)
+    # uvicorn stops gracefully on SIGTERM and then raises it again; by default that would end
+    # the process without unwinding, leaving the folder (and the delivery worker) behind.
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         yield folder
     finally:
+        if previous is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
         if not given:
             os.environ.pop(METRICS_DIR_ENV, None)
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM after a graceful stop: leave through the `finally` blocks, with success."""
+    raise SystemExit(0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

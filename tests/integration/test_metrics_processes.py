@@ -120,14 +120,15 @@ async def test_counts_of_all_processes_add_up(settings: Settings, tmp_path: Path
     await Notification.all().delete()
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
 async def test_serve_keeps_its_metric_files_in_a_folder_of_its_own(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, workers: str
 ) -> None:
-    # given `hub serve --workers 2` without PROMETHEUS_MULTIPROC_DIR
+    # given `hub serve --workers N` without PROMETHEUS_MULTIPROC_DIR
     before = metric_folders()
-    async with serving(settings, tmp_path, [{"HUB_WORKER": "off"}], args=["--workers", "2"]) as [
-        port
-    ]:
+    async with serving(
+        settings, tmp_path, [{"HUB_WORKER": "off"}], args=["--workers", workers]
+    ) as [port]:
         made = metric_folders() - before
         # when 20 requests arrive on their own connections
         await asyncio.gather(*(one_request(port) for _ in range(20)))
