@@ -29,10 +29,10 @@ from tortoise import connections
 
 import schema
 from hub.access import ANONYMOUS, Viewer, authenticate
-from hub.core import Settings, Unauthenticated, dataversion, open_database
+from hub.core import Settings, Unauthenticated, dataversion, metrics, open_database
 from hub.integration import feeds
 from hub.integration.fanout import running_fanout
-from hub.notify import outbox, unsubscribe_endpoint
+from hub.notify import mail_outbox_state, outbox, unsubscribe_endpoint
 from hub.reports import report_file, require_reader
 from hub.web import (
     GRAPHQL_RESPONSE,
@@ -53,6 +53,7 @@ from hub.web import (
     graphiql_html,
     has_unexpected_errors,
     map_routes,
+    metrics_routes,
     operation_cost,
     read_graphql_request,
     report_routes,
@@ -213,6 +214,9 @@ class HubGraphQL(GraphQL[Context, None]):
 
     async def respond(self, request: Request, viewer: Viewer) -> Response:
         """Execute, or answer a read from the response cache or with 304 (hub/web/caching.py)."""
+        incoming = _incoming.get(None)
+        if incoming is not None and incoming.query is not None:
+            request.state.cache = "bypass"  # until it turns out a hit or a miss
         if self.cache is None and request.method != "GET":
             return await self.execute(request)
         read = await self.cacheable_read(request)
@@ -236,14 +240,17 @@ class HubGraphQL(GraphQL[Context, None]):
         if request.method == "GET":
             headers["ETag"] = f'"{key}"'
             if headers["ETag"] in request.headers.get("if-none-match", ""):
+                request.state.cache = "hit"
                 return Response(status_code=304, headers=headers)
         if self.cache is not None:
             self.cache.observe_version(version)
             body = self.cache.get(key)
             if body is not None:
+                request.state.cache = "hit"
                 return Response(
                     body, media_type=_answer_as.get(), headers={**headers, "X-Hub-Cache": "hit"}
                 )
+            request.state.cache = "miss"
         response = await self.execute(request)
         if response.status_code == 200 and not has_unexpected_errors(bytes(response.body)):
             if self.cache is not None:
@@ -388,16 +395,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
     schema.configure(settings)
     outbox.configure(settings)
     graphql = HubGraphQL(settings)
+    # Every channel with an outbox reports its depth and age at each scrape of /metrics.
+    # The webhook channel registers here as "webhook" with a probe of its delivery table.
+    metrics.register_outbox("mail", mail_outbox_state)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with (
-            open_database(settings),
-            running_fanout(
-                database_url=settings.database_url, queue_size=settings.subscription_queue_size
-            ),
-        ):
-            yield
+        try:
+            async with (
+                open_database(settings),
+                running_fanout(
+                    database_url=settings.database_url,
+                    queue_size=settings.subscription_queue_size,
+                ),
+            ):
+                yield
+        finally:
+            metrics.process_ended()
 
     return Starlette(
         routes=[
@@ -414,6 +428,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *static_routes(),
             *map_routes(),
             *report_routes(report_for_token),
+            *metrics_routes(
+                proxies=TrustedProxies(settings.trusted_proxies), token=settings.metrics_token
+            ),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

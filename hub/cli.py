@@ -10,10 +10,12 @@ import argparse
 import asyncio
 import errno
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -815,6 +817,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@contextmanager
+def metrics_folder() -> Iterator[Path]:
+    """The folder where every process of `hub serve` (web workers, delivery worker) keeps its
+    metric files, so that `/metrics` adds them up: `PROMETHEUS_MULTIPROC_DIR` when it is set
+    (emptied of an earlier run's files), else a new temporary folder, removed at the end.
+    It must be set before prometheus-client is first imported in this process."""
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("prometheus_client was imported before the metrics folder was set")
+    given = os.environ.get(METRICS_DIR_ENV, "").strip()
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in [*folder.glob("*.db"), folder / "operation-names.txt"]:
+            stale.unlink(missing_ok=True)
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="hub-metrics-"))
+        os.environ[METRICS_DIR_ENV] = str(folder)
+    # uvicorn stops gracefully on SIGTERM and then raises it again; by default that would end
+    # the process without unwinding, leaving the folder (and the delivery worker) behind.
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield folder
+    finally:
+        if previous is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if not given:
+            os.environ.pop(METRICS_DIR_ENV, None)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM after a graceful stop: leave through the `finally` blocks, with success."""
+    raise SystemExit(0)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(build_parser(), argv)
     try:
@@ -822,6 +864,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"hub: {error}", file=sys.stderr)
         return 2
+    if args.command == "serve":
+        with metrics_folder():
+            return _main(args, settings)
+    return _main(args, settings)
+
+
+def _main(args: argparse.Namespace, settings: Settings) -> int:
     from hub.core.backup import BackupError
     from hub.core.database import DatabaseMissing, DatabaseUnreachable
     from hub.web import configure_logging, log_format

@@ -270,8 +270,14 @@ async def erase_person(*, email: str, actor_label: str = CLI_PERSON) -> dict[str
     everywhere the hub keeps it; plans and history keep their rows. Returns what was done."""
     address = _address(email)
     async with write_transaction():
-        mentors = await Mentor.filter(email__iexact=address).select_for_update().order_by("id")
-        accounts = await Account.filter(email__iexact=address).select_for_update().order_by("id")
+        mentors = (
+            await Mentor.filter(email__iexact=address).select_for_update(no_key=True).order_by("id")
+        )
+        accounts = (
+            await Account.filter(email__iexact=address)
+            .select_for_update(no_key=True)
+            .order_by("id")
+        )
         secrets = _secrets(address, mentors, accounts)
         mentor_ids = [m.id for m in mentors]
         account_ids = [a.id for a in accounts]
@@ -475,7 +481,7 @@ async def anonymise_participants(
     transaction). Their registrations and interests stay as anonymous counts; their emails
     not yet sent are skipped, and their names and numbers leave the audit log and the outbox.
     Each is recorded in the audit log without personal values. Returns their ids."""
-    participants = await query.select_for_update().order_by("id")
+    participants = await query.select_for_update(no_key=True).order_by("id")
     if not participants:
         return []
     ids = [p.id for p in participants]

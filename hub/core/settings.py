@@ -104,6 +104,21 @@ def _redis_url(env: Mapping[str, str], name: str) -> str | None:
     return raw or None
 
 
+MIN_SECRET_LENGTH = 16
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    """A token callers present: long enough not to be guessed, printable, no spaces."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if len(raw) < MIN_SECRET_LENGTH or not raw.isprintable() or any(c.isspace() for c in raw):
+        raise SettingsError(
+            f"{name} must be at least {MIN_SECRET_LENGTH} printable characters without spaces"
+        )
+    return raw
+
+
 def _non_negative(name: str, value: int) -> int:
     if value < 0:
         raise SettingsError(f"{name} must not be negative")
@@ -146,6 +161,8 @@ class Settings:
     """Points per hour, per token (anonymous: per client address), per role; 0 = unlimited."""
     redis_url: str | None = None
     trusted_proxies: tuple[str, ...] = ()
+    metrics_token: str | None = None
+    """The bearer token that lets a caller off the loopback interface read `/metrics`."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -184,6 +201,7 @@ class Settings:
             rate_limit=_per_role(env, "HUB_RATE_LIMIT", DEFAULT_RATE_LIMIT),
             redis_url=_redis_url(env, "HUB_REDIS_URL"),
             trusted_proxies=_networks(env, "HUB_TRUSTED_PROXIES"),
+            metrics_token=_secret(env, "HUB_METRICS_TOKEN"),
         )
 
     def max_cost_of(self, role: str) -> int:

@@ -85,8 +85,10 @@ async def set_demand(
     async with write_transaction():
         # The centre's row, locked, orders concurrent changes of its demand: the demand row
         # itself may not exist yet, and two first settings must not both insert it.
-        await Centre.select_for_update().get(id=centre.id)
-        row = await Demand.select_for_update().get_or_none(centre_id=centre.id, sector_id=sector.id)
+        await Centre.select_for_update(no_key=True).get(id=centre.id)
+        row = await Demand.select_for_update(no_key=True).get_or_none(
+            centre_id=centre.id, sector_id=sector.id
+        )
         if row is None or row.demand != demand:
             await save_demand(change=change, row=row, viewer=viewer, actor_label=actor_label)
     return await sector_need(centre=centre, sector=sector)

@@ -298,7 +298,7 @@ async def create_mentor(
 async def _mentor_for_change(viewer: Viewer, mentor_id: int, action: str) -> Mentor:
     """The mentor, locked for the rest of the transaction (PostgreSQL), if the viewer may
     change it: NOT_FOUND before FORBIDDEN."""
-    mentor = await Mentor.select_for_update().get_or_none(id=mentor_id)
+    mentor = await Mentor.select_for_update(no_key=True).get_or_none(id=mentor_id)
     if mentor is None:
         raise NotFound("no such mentor", field=["mentorId"])
     require_home(

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from hub.access import PUBLIC_TRAINING_PLAN_STATUSES, Viewer, can_see_plan
 from hub.core.database import postgres_dsn
+from hub.core.metrics import SUBSCRIBERS
 from hub.integration.stream import CHANNEL, events_after, latest_position
 from models.integration import Event
 from models.plans import Plan, PlanParty, Training
@@ -205,6 +206,7 @@ class Fanout:
         # `seen` is either replayed below or offered to the queue.
         seen = self.position
         self.subscribers.add(subscriber)
+        SUBSCRIBERS.inc()
         try:
             last = seen
             if after is not None:
@@ -229,6 +231,7 @@ class Fanout:
                 yield queued
         finally:
             self.subscribers.discard(subscriber)
+            SUBSCRIBERS.dec()
 
 
 _fanout: Fanout | None = None

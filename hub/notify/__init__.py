@@ -33,7 +33,7 @@ Decisions a reader needs:
 
 from hub.notify.events import EventKind
 from hub.notify.listing import notification_query
-from hub.notify.outbox import notify_plan_event
+from hub.notify.outbox import mail_outbox_state, notify_plan_event
 from hub.notify.pages import unsubscribe_endpoint
 from hub.notify.participants import notify_registration
 from hub.notify.preferences import update_viewer_preferences, viewer_preferences
@@ -41,6 +41,7 @@ from hub.notify.runner import run_worker
 
 __all__ = [
     "EventKind",
+    "mail_outbox_state",
     "notification_query",
     "notify_plan_event",
     "notify_registration",

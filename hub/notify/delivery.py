@@ -45,6 +45,7 @@ import aiosmtplib
 from tortoise import connections
 
 from hub.core import Settings, SettingsError, is_postgres
+from hub.core.metrics import count_deliveries
 from hub.notify.render import Rendered, render
 from hub.notify.unsubscribe import secret_key
 from models.enums import DeliveryMode, NotificationStatus
@@ -320,10 +321,13 @@ class DeliveryWorker:
     def _count(report: BatchReport, outcome: Outcome, rows: int) -> None:
         if outcome.status is NotificationStatus.SENT:
             report.sent += rows
+            count_deliveries("mail", "delivered", rows)
         elif outcome.status is NotificationStatus.PENDING:
             report.retried += rows
+            count_deliveries("mail", "retrying", rows)
         else:
             report.failed += rows
+            count_deliveries("mail", "failed", rows)
 
     async def _claim(
         self, *, now: datetime, lease_until: datetime, limit: int, digest_for: Sequence[str] = ()

@@ -17,6 +17,7 @@ from typing import Any
 from tortoise.expressions import Q, Subquery
 
 from hub.core import NotFound, Settings, encode_global_id
+from hub.core.metrics import OutboxState
 from hub.notify import render
 from hub.notify.events import (
     CALENDAR_METHODS,
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "EventKind",
     "configure",
+    "mail_outbox_state",
     "next_digest_at",
     "notify_plan_event",
     "plan_recipients",
@@ -360,3 +362,24 @@ async def _coalesce(
             merged.add(row.recipient_email)
             await NotificationMessage.filter(message_id=row.message_id).update(body=message.body)
     return merged
+
+
+WAITING = (NotificationStatus.PENDING, NotificationStatus.SENDING)
+
+
+async def mail_outbox_state() -> OutboxState:
+    """The mail channel's outbox for `/metrics`: emails waiting to go (due, retrying or in a
+    digest not due yet), and the age of the oldest one that should have gone by now. Digest
+    rows count in the depth but not in the age until their hour comes: waiting for it is not
+    being late. Two statements on the (status, due_at) index."""
+    now = datetime.now(UTC)
+    waiting = Notification.filter(status__in=WAITING)
+    depth = await waiting.count()
+    oldest = (
+        await waiting.filter(Q(mode__not=DeliveryMode.DIGEST) | Q(due_at__lte=now))
+        .order_by("created_at")
+        .only("id", "created_at")
+        .first()
+    )
+    age = max(0.0, (now - oldest.created_at).total_seconds()) if oldest else 0.0
+    return OutboxState(depth=depth, oldest_age_seconds=age)

@@ -57,7 +57,7 @@ async def lock_training(training_id: int, viewer: Viewer, *, lock: bool = True) 
     """The training locked for change (unless `lock` is False), with who it concerns;
     NOT_FOUND when it does not exist or the viewer may not see it. Call inside a write
     transaction."""
-    query = Training.select_for_update() if lock else Training.all()
+    query = Training.select_for_update(no_key=True) if lock else Training.all()
     training = await query.get_or_none(id=training_id)
     if training is None:
         raise NotFound(f"no training with id {training_id}", field=["trainingId"])
@@ -161,7 +161,7 @@ async def register_for_training(
                 viewer=viewer, spec=participant, participant_id=participant_id, consent=consent
             )
             # One writer at a time per training from here: capacity and positions hold.
-            training = await Training.select_for_update().get(id=sides.training.id)
+            training = await Training.select_for_update(no_key=True).get(id=sides.training.id)
             _require_open(training, sides.plan)
             earlier = await _by_key(viewer, key, training.id)
             if earlier is None:

@@ -283,7 +283,12 @@ async def check_content(
         {a.mentor_id for a in allocations} | {m for t in normalised for m in t.mentor_ids}
     )
     mentors = (
-        {m.id: m for m in await Mentor.select_for_update().filter(id__in=mentor_ids).order_by("id")}
+        {
+            m.id: m
+            for m in await Mentor.select_for_update(no_key=True)
+            .filter(id__in=mentor_ids)
+            .order_by("id")
+        }
         if mentor_ids
         else {}
     )

@@ -85,7 +85,7 @@ class _Locked:
 
 
 async def _lock_plan(plan_id: int) -> _Locked:
-    plan = await Plan.select_for_update().get_or_none(id=plan_id)
+    plan = await Plan.select_for_update(no_key=True).get_or_none(id=plan_id)
     if plan is None:
         raise NotFound(f"no plan with id {plan_id}", field=["planId"])
     parties = await PlanParty.filter(plan_id=plan.id).order_by("id")
@@ -547,7 +547,7 @@ async def _lock_training(
         raise Forbidden("a training is changed by the plan's proposer or the staff of its centre")
     _check_version(locked.plan, version)
     require_status(locked.plan.status, Action.CHANGE_TRAINING)
-    training = await Training.select_for_update().get(id=training_id)
+    training = await Training.select_for_update(no_key=True).get(id=training_id)
     if training.status is not TrainingStatus.SCHEDULED:
         raise InvalidState(
             f"training {training.title!r} is {training.status.value}; only a scheduled "

@@ -1,6 +1,6 @@
 """The HTTP edge: request bodies, document limits and memos, query cost, rate budgets, request
 ids and logs, the response cache and document analysis, GraphiQL, the coverage map page, the
-calendar feed routes, the report files."""
+calendar feed routes, the report files, the metrics page."""
 
 from hub.web.bodies import (
     GRAPHQL_RESPONSE,
@@ -36,6 +36,7 @@ from hub.web.logs import (
     uvicorn_log_config,
 )
 from hub.web.map import map_routes
+from hub.web.metrics import may_scrape, metrics_routes
 from hub.web.ratelimit import Decision, RateLimiter, TrustedProxies, token_caller
 from hub.web.reports import report_routes
 from hub.web.requests import RequestIdMiddleware, current_request_id
@@ -66,7 +67,9 @@ __all__ = [
     "limit_rule",
     "log_format",
     "map_routes",
+    "may_scrape",
     "media_type",
+    "metrics_routes",
     "operation_cost",
     "operation_name",
     "read_graphql_request",

@@ -22,6 +22,7 @@ from typing import Any
 from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.core.metrics import observe_request
 from hub.web.requests import RequestIdFilter
 
 log = logging.getLogger("hub.requests")
@@ -158,7 +159,8 @@ class RequestLogMiddleware:
     @staticmethod
     def write(scope: Scope, status: int, started: float) -> None:
         """The line, from what the app noted on the request (`request.state`): the viewer, the
-        operation and the cost. The body is never read again here."""
+        operation, the cost and what the response cache did. The body is never read again
+        here. The same figures go to the request metrics (hub/core/metrics.py)."""
         state = scope.get("state") or {}
         viewer = state.get("viewer")
         role = getattr(getattr(viewer, "role", None), "value", None)
@@ -166,6 +168,7 @@ class RequestLogMiddleware:
             role = "ANONYMOUS"
         cost = state.get("cost")
         operation = state.get("operation")
+        duration = time.perf_counter() - started
         fields = {
             "method": scope["method"],
             "path": safe_path(scope["path"]),
@@ -173,8 +176,18 @@ class RequestLogMiddleware:
             "role": role,
             "status": status,
             "cost": cost if isinstance(cost, int) else None,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "duration_ms": round(duration * 1000, 1),
         }
+        cache = state.get("cache")
+        observe_request(
+            path=scope["path"],
+            operation=fields["operation"],
+            role=role,
+            status=status,
+            cost=fields["cost"],
+            duration_seconds=duration,
+            cache=cache if isinstance(cache, str) else None,
+        )
         log.info(
             "%s %s operation=%s role=%s status=%s cost=%s duration_ms=%s",
             *(("-" if fields[k] is None else fields[k]) for k in _TEXT_ORDER),

@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -34,10 +34,14 @@ async def wait_until_up(port: int) -> None:
 
 @asynccontextmanager
 async def serving(
-    settings: Settings, tmp_path: Path, envs: list[Mapping[str, str]]
+    settings: Settings,
+    tmp_path: Path,
+    envs: list[Mapping[str, str]],
+    args: Sequence[str] = (),
 ) -> AsyncIterator[list[int]]:
     """One `hub serve --no-demo` on the test database per entry of `envs` (extra variables for
-    that process), each with a data folder of its own; yields their ports once all answer."""
+    that process), each with a data folder of its own and `args` (e.g. `--workers 2`); yields
+    their ports once all answer."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     ports = [free_port() for _ in envs]
     processes = []
@@ -57,6 +61,7 @@ async def serving(
                     "--port",
                     str(port),
                     "--no-demo",
+                    *args,
                     env=env,
                     stdout=asyncio.subprocess.DEVNULL,
                     stderr=asyncio.subprocess.DEVNULL,
