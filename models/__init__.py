@@ -10,4 +10,5 @@ MODEL_MODULES = [
     "models.participation",
     "models.feeds",
     "models.integration",
+    "models.webhooks",
 ]

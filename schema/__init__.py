@@ -31,6 +31,7 @@ from schema.hygiene import guard_arguments
 from schema.integration.feeds import CalendarFeedMutations
 from schema.integration.queries import IntegrationQueries
 from schema.integration.subscriptions import IntegrationSubscriptions
+from schema.integration.webhooks import WebhookMutations, WebhookQueries
 from schema.matching.queries import MatchingQueries
 from schema.nodes import NODE_TYPES, NodeQueries
 from schema.notifications.mutations import NotificationMutations
@@ -72,6 +73,7 @@ class Query(
     NodeQueries,
     ParticipationQueries,
     IntegrationQueries,
+    WebhookQueries,
 ):
     pass
 
@@ -86,6 +88,7 @@ class Mutation(
     DirectoryMutations,
     ParticipationMutations,
     CalendarFeedMutations,
+    WebhookMutations,
 ):
     pass
 

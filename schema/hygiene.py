@@ -95,7 +95,10 @@ RULES: dict[str, TextRule] = {
     "purpose": TextRule(300),
     "textVersion": TextRule(40),
     "idempotencyKey": TextRule(100),
+    # webhooks (the URL's length as hub/integration/webhooks_targets checks it)
+    "url": TextRule(2000),
     # cursors
+    "eventCursor": TextRule(MAX_ID_LENGTH, kind="An event cursor"),
     "after": TextRule(MAX_ID_LENGTH, kind="A cursor of this list"),
 }
 """The rule of every `String` argument and input field, by its GraphQL name. A text field

@@ -146,6 +146,15 @@ class Settings:
     """Points per hour, per token (anonymous: per client address), per role; 0 = unlimited."""
     redis_url: str | None = None
     trusted_proxies: tuple[str, ...] = ()
+    webhook_allow_private: bool = False
+    """Webhooks may target loopback, private and link-local addresses, and http:// (tests,
+    closed networks)."""
+    webhook_retry_base_seconds: float = 30.0
+    """The first retry delay of a webhook delivery (doubling with jitter)."""
+    webhook_disable_after_seconds: float = 5 * 86400.0
+    """An endpoint failing for this long without a success is disabled and its owner emailed."""
+    webhook_timeout_seconds: float = 10.0
+    """How long one webhook delivery may take (connect, send, answer)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -184,6 +193,12 @@ class Settings:
             rate_limit=_per_role(env, "HUB_RATE_LIMIT", DEFAULT_RATE_LIMIT),
             redis_url=_redis_url(env, "HUB_REDIS_URL"),
             trusted_proxies=_networks(env, "HUB_TRUSTED_PROXIES"),
+            webhook_allow_private=_flag(env, "HUB_WEBHOOK_ALLOW_PRIVATE", default=False),
+            webhook_retry_base_seconds=_number(env, "HUB_WEBHOOK_RETRY_BASE_SECONDS", 30.0),
+            webhook_disable_after_seconds=_number(
+                env, "HUB_WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 86400.0
+            ),
+            webhook_timeout_seconds=_number(env, "HUB_WEBHOOK_TIMEOUT_SECONDS", 10.0),
         )
 
     def max_cost_of(self, role: str) -> int:

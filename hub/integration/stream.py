@@ -21,6 +21,7 @@ from tortoise.expressions import Subquery
 from hub.core import Invalid, is_postgres
 from hub.core.ids import encode_cursor, parse_cursor, quote_input
 from hub.integration.events import EventKind, event_kind_of
+from hub.integration.webhooks import enqueue_deliveries
 from models.integration import Event
 from models.plans import Plan, PlanEvent
 
@@ -57,6 +58,7 @@ async def record_event(
         data=dict(data or {}),
         at=dt.datetime.now(dt.UTC),
     )
+    await enqueue_deliveries(event)
     if is_postgres(connection):
         await connection.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, str(event.position)])
     from hub.integration.fanout import wake_local
