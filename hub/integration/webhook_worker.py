@@ -41,7 +41,14 @@ import httpx
 from standardwebhooks import Webhook as Signer
 from tortoise import connections
 
-from hub.core import Invalid, Settings, encode_global_id, is_postgres, write_transaction
+from hub.core import (
+    Invalid,
+    Settings,
+    dataversion,
+    encode_global_id,
+    is_postgres,
+    write_transaction,
+)
 from hub.core.ids import encode_cursor
 from hub.integration.webhooks import PING, fail_open_deliveries, signing_secrets
 from hub.integration.webhooks_targets import IPAddress, checked_target
@@ -458,6 +465,7 @@ class WebhookWorker:
             ).update(enabled=False, disabled_at=now)
             if not disabled:
                 return
+            await dataversion.bump()
             await fail_open_deliveries(
                 webhook.id, "the webhook was disabled after failing too long", now=now
             )

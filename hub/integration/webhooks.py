@@ -31,6 +31,7 @@ from hub.core import (
     Invalid,
     NotFound,
     Settings,
+    dataversion,
     is_postgres,
     write_transaction,
 )
@@ -154,6 +155,7 @@ async def create_webhook(
     await _check_url(url, settings)
     secret = new_secret()
     async with write_transaction():
+        await dataversion.bump()
         count = await Webhook.filter(account_id=viewer.account_id).count()
         if count >= MAX_WEBHOOKS_PER_ACCOUNT:
             raise Invalid(
@@ -202,6 +204,7 @@ async def update_webhook(
         await _check_url(changes.url, settings)
     now = datetime.now(UTC)
     async with write_transaction():
+        await dataversion.bump()
         webhook = await _own(viewer, webhook_id, lock=True)
         before = _state(webhook)
         if changes.url is not None:
@@ -232,6 +235,7 @@ async def delete_webhook(*, viewer: Viewer, webhook_id: int) -> Webhook:
     """Remove an endpoint and its delivery history; returns it as it was."""
     _require_owner_role(viewer)
     async with write_transaction():
+        await dataversion.bump()
         webhook = await _own(viewer, webhook_id, lock=True)
         await audit.record(
             viewer=viewer,
@@ -252,6 +256,7 @@ async def rotate_secret(*, viewer: Viewer, webhook_id: int) -> tuple[Webhook, st
     _require_owner_role(viewer)
     secret = new_secret()
     async with write_transaction():
+        await dataversion.bump()
         webhook = await _own(viewer, webhook_id, lock=True)
         webhook.previous_secret = webhook.secret
         webhook.previous_secret_until = datetime.now(UTC) + ROTATION_OVERLAP
@@ -274,6 +279,7 @@ async def ping_webhook(*, viewer: Viewer, webhook_id: int) -> Webhook:
     _require_owner_role(viewer)
     now = datetime.now(UTC)
     async with write_transaction():
+        await dataversion.bump()
         webhook = await _own(viewer, webhook_id)
         await WebhookDelivery.create(
             webhook_id=webhook.id, kind=PING, next_attempt_at=now, created_at=now
@@ -290,6 +296,7 @@ async def redeliver_event(*, viewer: Viewer, webhook_id: int, event_cursor: str)
         raise Invalid(f"{quote_input(event_cursor)} is not an event cursor", field=["eventCursor"])
     now = datetime.now(UTC)
     async with write_transaction():
+        await dataversion.bump()
         webhook = await _own(viewer, webhook_id)
         event = await Event.get_or_none(position=position)
         if event is None or event.kind is None:

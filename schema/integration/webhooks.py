@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 import strawberry
 from strawberry import relay
 
-from hub.core import HubError, decode_global_id
+from hub.core import HubError, HubErrors, decode_global_id
 from hub.integration import webhooks as service
 from hub.integration.events import EventKind as EventKindValues
 from hub.integration.stream import cursor_of
@@ -274,7 +274,7 @@ class WebhookMutations:
                 description=input.description,
                 settings=info.context.settings,
             )
-        except HubError as error:
+        except (HubError, HubErrors) as error:
             return CreateWebhookPayload(webhook=None, secret=None, errors=user_errors(error))
         return CreateWebhookPayload(webhook=Webhook.from_model(row), secret=secret, errors=[])
 
@@ -292,7 +292,7 @@ class WebhookMutations:
                 ),
                 settings=info.context.settings,
             )
-        except HubError as error:
+        except (HubError, HubErrors) as error:
             return WebhookPayload(webhook=None, errors=user_errors(error))
         return _payload(row)
 
@@ -302,7 +302,7 @@ class WebhookMutations:
             row = await service.delete_webhook(
                 viewer=info.context.viewer, webhook_id=_webhook_id(input.webhook_id)
             )
-        except HubError as error:
+        except (HubError, HubErrors) as error:
             return WebhookPayload(webhook=None, errors=user_errors(error))
         return _payload(row)
 
@@ -318,7 +318,7 @@ class WebhookMutations:
             row, secret = await service.rotate_secret(
                 viewer=info.context.viewer, webhook_id=_webhook_id(input.webhook_id)
             )
-        except HubError as error:
+        except (HubError, HubErrors) as error:
             return RotateWebhookSecretPayload(webhook=None, secret=None, errors=user_errors(error))
         return RotateWebhookSecretPayload(webhook=Webhook.from_model(row), secret=secret, errors=[])
 
@@ -328,7 +328,7 @@ class WebhookMutations:
             row = await service.ping_webhook(
                 viewer=info.context.viewer, webhook_id=_webhook_id(input.webhook_id)
             )
-        except HubError as error:
+        except (HubError, HubErrors) as error:
             return WebhookPayload(webhook=None, errors=user_errors(error))
         return _payload(row)
 
@@ -347,7 +347,7 @@ class WebhookMutations:
                 webhook_id=_webhook_id(input.webhook_id),
                 event_cursor=input.event_cursor,
             )
-        except HubError as error:
+        except (HubError, HubErrors) as error:
             return WebhookPayload(webhook=None, errors=user_errors(error))
         return _payload(row)
 
