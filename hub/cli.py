@@ -631,7 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser(
         "worker",
-        help="run only the notification delivery loop (until SIGTERM or Ctrl-C)",
+        help="run only the delivery loops: email and webhooks (until SIGTERM or Ctrl-C)",
         formatter_class=defaults,
     )
     worker.add_argument(
@@ -639,7 +639,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_seconds,
         default=60.0,
         metavar="S",
-        help="how long claimed emails stay with this worker before another may take them over",
+        help=(
+            "how long claimed emails and webhook deliveries stay with this worker before "
+            "another may take them over"
+        ),
     )
     worker.add_argument(
         "--batch-size", type=_at_least_one, default=100, metavar="N", help="emails claimed per pass"
