@@ -6,9 +6,9 @@ every write holds until it commits: `dataversion.bump`, and on SQLite the write 
 ever-growing key). Two changes can therefore never commit their events out of order, and a
 reader that has seen position p has seen every event below p. A change that rolls back leaves
 no event (its position is never used), and no webhook delivery: the deliveries of an event
-(`webhooks.enqueue_deliveries`) are written by the same transaction. On PostgreSQL the transaction also queues a
-notification on the `hub_events` channel carrying only the position; PostgreSQL delivers it
-when (and only if) the change commits."""
+(`webhooks.enqueue_deliveries`) are written by the same transaction. On PostgreSQL the
+transaction also queues a notification on the `hub_events` channel carrying only the
+position; PostgreSQL delivers it when (and only if) the change commits."""
 
 from __future__ import annotations
 
