@@ -455,3 +455,97 @@ async def test_two_workers_on_postgresql_deliver_each_event_once(
     assert len(ids) == len(set(ids))
     bodies = {json.loads(r.body)["data"]["version"] for r in receiver.received}
     assert len(bodies) == 200
+
+
+REGISTER = """
+mutation ($input: RegisterForTrainingInput!) {
+  registerForTraining(input: $input) { registration { id status } errors { code message } }
+}
+"""
+
+
+async def test_a_partner_hears_the_counts_and_its_own_registrations_only(
+    gql: GraphQLClient, settings: Settings
+) -> None:
+    from tests.api.participation_world import build_participation_world
+    from tests.api.test_participation import CONSENT, resident
+
+    world = await build_participation_world("webhook-registrations")
+    with receiving() as first, receiving() as second:
+        # Given two partner apps, each with a webhook for registration changes
+        secrets = {}
+        for who, receiver in (("partner", first), ("partner2", second)):
+            body = await gql(
+                CREATE,
+                {"input": {"url": receiver.url, "events": ["REGISTRATION_CHANGED"]}},
+                headers=world.headers(who),
+            )
+            assert body["data"]["createWebhook"]["errors"] == []
+            secrets[who] = body["data"]["createWebhook"]["secret"]
+
+        # When each registers a resident for the same training
+        mine = {}
+        for n, who in enumerate(("partner", "partner2")):
+            body = await gql(
+                REGISTER,
+                {
+                    "input": {
+                        "trainingId": world.training("open"),
+                        "participant": resident(n),
+                        "consent": CONSENT,
+                    }
+                },
+                headers=world.headers(who),
+            )
+            mine[who] = body["data"]["registerForTraining"]["registration"]["id"]
+        worker = WebhookWorker(settings=fast(settings))
+        try:
+            await worker.drain()
+        finally:
+            await worker.close()
+
+        # Then each webhook heard of both changes, with the counts, and its own ids only
+        for who, receiver in (("partner", first), ("partner2", second)):
+            assert len(receiver.received) == 2
+            payloads = [
+                standardwebhooks.Webhook(secrets[who]).verify(r.body, r.headers)
+                for r in receiver.received
+            ]
+            assert {p["type"] for p in payloads} == {"REGISTRATION_CHANGED"}
+            assert [p["data"]["trainingId"] for p in payloads] == [world.training("open")] * 2
+            own = [r["id"] for p in payloads for r in p["data"]["registrations"]]
+            assert own == [mine[who]]
+            assert all("confirmed" in p["data"] for p in payloads)
+            for raw in receiver.received:
+                assert b"Warga" not in raw.body
+                assert b"0812" not in raw.body
+                assert b"+62" not in raw.body
+
+
+async def test_hub_serve_runs_the_webhook_worker(
+    tokens: Tokens, settings: Settings, tmp_path: Path
+) -> None:
+    from tests.integration.servers import serving
+
+    env = {"HUB_WEBHOOK_ALLOW_PRIVATE": "on", "HUB_WEBHOOK_RETRY_BASE_SECONDS": "0.05"}
+    with receiving() as receiver:
+        async with serving(settings, tmp_path, [env]) as (port,):
+            # Given a webhook registered with the running server
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                response = await http.post(
+                    "/graphql",
+                    json={
+                        "query": CREATE,
+                        "variables": {"input": {"url": receiver.url, "events": ["PLAN_REVISED"]}},
+                    },
+                    headers=tokens.headers("admin"),
+                )
+            payload = response.json()["data"]["createWebhook"]
+            assert payload["errors"] == []
+
+            # When a change is committed, the server's own worker delivers it
+            (position,) = await events(1)
+            await wait_for(receiver, 1, seconds=30)
+        (got,) = receiver.received
+    standardwebhooks.Webhook(payload["secret"]).verify(got.body, got.headers)
+    assert got.webhook_id == f"evt_{position}"
