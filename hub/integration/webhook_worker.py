@@ -60,7 +60,7 @@ from models.webhooks import Webhook
 log = logging.getLogger(__name__)
 
 MAX_DOUBLINGS = 10
-"""The retry delay stops growing at `base` × 1024 (8.5 hours from the default 30 s), well
+"""The retry delay stops growing at 1024 times `base` (8.5 hours from the default 30 s), well
 inside the disabling window, so a failing endpoint is still tried a few times a day."""
 MAX_RETRY_AFTER = 3600.0
 """A receiver's `Retry-After` is honoured up to an hour."""
