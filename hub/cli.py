@@ -696,8 +696,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser(
         "worker",
-        help="run only the background loops: notification delivery, the daily privacy purge "
-        "and snapshot (until SIGTERM or Ctrl-C)",
+        help="run only the background loops: email and webhook delivery, the daily privacy "
+        "purge and snapshot (until SIGTERM or Ctrl-C)",
         formatter_class=defaults,
     )
     worker.add_argument(
@@ -705,7 +705,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_seconds,
         default=60.0,
         metavar="S",
-        help="how long claimed emails stay with this worker before another may take them over",
+        help=(
+            "how long claimed emails and webhook deliveries stay with this worker before "
+            "another may take them over"
+        ),
     )
     worker.add_argument(
         "--batch-size", type=_at_least_one, default=100, metavar="N", help="emails claimed per pass"

@@ -549,7 +549,7 @@ async def drop_triggers(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_event_stream')]
+    dependencies = [('models', '0009_webhooks')]
 
     initial = False
 

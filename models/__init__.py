@@ -11,4 +11,5 @@ MODEL_MODULES = [
     "models.feeds",
     "models.integration",
     "models.reports",
+    "models.webhooks",
 ]

@@ -77,3 +77,10 @@ class ConsentChannel(StrEnum):
     PAPER = "PAPER"
     PHONE = "PHONE"
     IN_PERSON = "IN_PERSON"
+
+
+class WebhookDeliveryStatus(StrEnum):
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    RETRYING = "RETRYING"
+    FAILED = "FAILED"

@@ -31,6 +31,7 @@ from schema.hygiene import guard_arguments
 from schema.integration.feeds import CalendarFeedMutations
 from schema.integration.queries import IntegrationQueries
 from schema.integration.subscriptions import IntegrationSubscriptions
+from schema.integration.webhooks import WebhookMutations, WebhookQueries
 from schema.matching.queries import MatchingQueries
 from schema.nodes import NODE_TYPES, NodeQueries
 from schema.notifications.mutations import NotificationMutations
@@ -75,6 +76,7 @@ class Query(
     ParticipationQueries,
     IntegrationQueries,
     ReportQueries,
+    WebhookQueries,
 ):
     pass
 
@@ -89,6 +91,7 @@ class Mutation(
     DirectoryMutations,
     ParticipationMutations,
     CalendarFeedMutations,
+    WebhookMutations,
 ):
     pass
 

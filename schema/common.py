@@ -94,6 +94,13 @@ def _connection(
     )
 
 
+def connection_of(
+    nodes: Sequence[NodeT], *, start: int, total: int, has_next: bool
+) -> Connection[NodeT]:
+    """A connection over one page loaded by other means (a batched loader)."""
+    return _connection(nodes, start=start, total=total, has_next=has_next)
+
+
 async def paginate(
     query: QuerySet[Any],
     *,

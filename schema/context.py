@@ -27,7 +27,7 @@ from schema.directory.loaders import (
     SectorLinksByCommunityIdLoader,
     SkillsByMentorIdLoader,
 )
-from schema.integration.loaders import EventByPositionLoader
+from schema.integration.loaders import DeliveriesByWebhookLoader, EventByPositionLoader
 from schema.matching.loaders import MatchingLoaders
 from schema.notifications.loaders import NotificationsByPlanIdLoader
 from schema.participation.loaders import (
@@ -97,6 +97,9 @@ class Loaders:
     )
     notifications_by_plan_id: NotificationsByPlanIdLoader = field(
         default_factory=NotificationsByPlanIdLoader
+    )
+    deliveries_by_webhook: DeliveriesByWebhookLoader = field(
+        default_factory=DeliveriesByWebhookLoader
     )
     matching: MatchingLoaders = field(default_factory=MatchingLoaders)
     event_by_position: EventByPositionLoader = field(default_factory=EventByPositionLoader)

@@ -97,7 +97,10 @@ RULES: dict[str, TextRule] = {
     "idempotencyKey": TextRule(100),
     # months of the programme reports
     "month": TextRule(7, kind="A month, YYYY-MM"),
+    # webhooks (the URL's length as hub/integration/webhooks_targets checks it)
+    "url": TextRule(2000),
     # cursors
+    "eventCursor": TextRule(MAX_ID_LENGTH, kind="An event cursor"),
     "after": TextRule(MAX_ID_LENGTH, kind="A cursor of this list"),
 }
 """The rule of every `String` argument and input field, by its GraphQL name. A text field

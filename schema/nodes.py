@@ -19,6 +19,7 @@ from hub.core.ids import parse_global_id, quote_input
 from schema.accounts.types import Account
 from schema.context import Info
 from schema.directory.types import Centre, Community, Mentor
+from schema.integration.webhooks import Webhook
 from schema.participation.types import Participant, Registration
 from schema.plans.types import Plan, Training
 from schema.regions.types import Kecamatan, Kota
@@ -34,6 +35,7 @@ NODE_TYPES: list[type[Any]] = [
     Account,
     Registration,
     Participant,
+    Webhook,
 ]
 _BY_NAME = {t.__name__: t for t in NODE_TYPES}
 

@@ -25,6 +25,7 @@ class Entity(StrEnum):
     DEMAND = "Demand"
     ACCOUNT = "Account"
     PARTICIPANT = "Participant"
+    WEBHOOK = "Webhook"
     PERSON = "Person"
     """A personal-data request for an address the hub holds nothing about."""
 
@@ -37,6 +38,8 @@ class Action(StrEnum):
     PERSONAL_DATA_EXPORT = "PERSONAL_DATA_EXPORT"
     PERSONAL_DATA_ERASE = "PERSONAL_DATA_ERASE"
     ANONYMISE = "ANONYMISE"
+    DELETE = "DELETE"
+    ROTATE_SECRET = "ROTATE_SECRET"
 
 
 async def actor_label(viewer: Viewer) -> str:

@@ -163,6 +163,15 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     metrics_token: str | None = None
     """The bearer token that lets a caller off the loopback interface read `/metrics`."""
+    webhook_allow_private: bool = False
+    """Webhooks may target loopback, private and link-local addresses, and http:// (tests,
+    closed networks)."""
+    webhook_retry_base_seconds: float = 30.0
+    """The first retry delay of a webhook delivery (doubling with jitter)."""
+    webhook_disable_after_seconds: float = 5 * 86400.0
+    """An endpoint failing for this long without a success is disabled and its owner emailed."""
+    webhook_timeout_seconds: float = 10.0
+    """How long one webhook delivery may take (connect, send, answer)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -202,6 +211,12 @@ class Settings:
             redis_url=_redis_url(env, "HUB_REDIS_URL"),
             trusted_proxies=_networks(env, "HUB_TRUSTED_PROXIES"),
             metrics_token=_secret(env, "HUB_METRICS_TOKEN"),
+            webhook_allow_private=_flag(env, "HUB_WEBHOOK_ALLOW_PRIVATE", default=False),
+            webhook_retry_base_seconds=_number(env, "HUB_WEBHOOK_RETRY_BASE_SECONDS", 30.0),
+            webhook_disable_after_seconds=_number(
+                env, "HUB_WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 86400.0
+            ),
+            webhook_timeout_seconds=_number(env, "HUB_WEBHOOK_TIMEOUT_SECONDS", 10.0),
         )
 
     def max_cost_of(self, role: str) -> int:

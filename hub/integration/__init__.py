@@ -1,5 +1,7 @@
 """Partner integration (DESIGN section 10): the event stream that every change writes in its
-own transaction, and the ways out of it: subscriptions (here), calendar feeds (feeds.py), webhooks.
+own transaction, and the ways out of it: subscriptions (here), calendar feeds (feeds.py),
+webhooks (webhooks.py: endpoints and the delivery rows each event writes; webhook_worker.py:
+the delivery worker; webhooks_targets.py: the SSRF rules).
 
 Writing: `record_event(kind=…, plan_id=…, training_id=…, actor_id=…, data=…)` inside the
 change's transaction (`record_history` for a change that is also a line of a plan's history).

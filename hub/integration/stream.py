@@ -5,9 +5,10 @@ every write holds until it commits: `dataversion.bump`, and on SQLite the write 
 `write_transaction` takes at its start), and only then draws the event's position (the table's
 ever-growing key). Two changes can therefore never commit their events out of order, and a
 reader that has seen position p has seen every event below p. A change that rolls back leaves
-no event (its position is never used). On PostgreSQL the transaction also queues a
-notification on the `hub_events` channel carrying only the position; PostgreSQL delivers it
-when (and only if) the change commits."""
+no event (its position is never used), and no webhook delivery: the deliveries of an event
+(`webhooks.enqueue_deliveries`) are written by the same transaction. On PostgreSQL the
+transaction also queues a notification on the `hub_events` channel carrying only the
+position; PostgreSQL delivers it when (and only if) the change commits."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tortoise.expressions import Subquery
 from hub.core import Invalid, is_postgres
 from hub.core.ids import encode_cursor, parse_cursor, quote_input
 from hub.integration.events import EventKind, event_kind_of
+from hub.integration.webhooks import enqueue_deliveries
 from models.integration import Event
 from models.plans import Plan, PlanEvent
 
@@ -57,6 +59,7 @@ async def record_event(
         data=dict(data or {}),
         at=dt.datetime.now(dt.UTC),
     )
+    await enqueue_deliveries(event)
     if is_postgres(connection):
         await connection.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, str(event.position)])
     from hub.integration.fanout import wake_local

@@ -146,6 +146,7 @@ KIND_NAMES: dict[str, dict[EventKind, str]] = {
         EventKind.PARTICIPANT_REMINDER: "pengingat pelatihan",
         EventKind.PARTICIPANT_CHANGED: "perubahan jadwal pelatihan Anda",
         EventKind.PARTICIPANT_CANCELLED: "pembatalan pelatihan Anda",
+        EventKind.WEBHOOK_DISABLED: "webhook dinonaktifkan",
     },
     "en": {
         EventKind.PLAN_PROPOSED: "plan proposed",
@@ -164,6 +165,7 @@ KIND_NAMES: dict[str, dict[EventKind, str]] = {
         EventKind.PARTICIPANT_REMINDER: "training reminder",
         EventKind.PARTICIPANT_CHANGED: "your training rescheduled",
         EventKind.PARTICIPANT_CANCELLED: "your training cancelled",
+        EventKind.WEBHOOK_DISABLED: "webhook disabled",
     },
 }
 """Kinds of event in words, for the unsubscribe page."""
@@ -337,10 +339,36 @@ def _participant_item(row: Addressed) -> Item:
     )
 
 
+WEBHOOK_SUBJECTS = {
+    "id": "Webhook dinonaktifkan: {url}",
+    "en": "Webhook disabled: {url}",
+}
+WEBHOOK_HEADLINES = {
+    "id": "Webhook Anda tidak menerima kiriman dengan berhasil terlalu lama, jadi hub "
+    "menonaktifkannya.",
+    "en": "Your webhook has not accepted a delivery for too long, so the hub disabled it.",
+}
+
+
+def _webhook_item(row: Addressed, locale: str) -> Item:
+    context = row.context
+    return Item(
+        kind=EventKind.WEBHOOK_DISABLED,
+        subject=WEBHOOK_SUBJECTS[locale].format(url=context["webhook"]["url"]),
+        headline=WEBHOOK_HEADLINES[locale],
+        context=context,
+        plan_url="",
+        plan_status="",
+        trainings=[],
+    )
+
+
 def _item(row: Addressed, locale: str, settings: Settings) -> Item:
     kind = EventKind(row.kind)
     if kind in PARTICIPANT_KINDS:
         return _participant_item(row)
+    if kind is EventKind.WEBHOOK_DISABLED:
+        return _webhook_item(row, locale)
     context = row.context
     plan = context["plan"]
     trainings = [
@@ -396,6 +424,8 @@ def render(rows: Sequence[Addressed], *, settings: Settings, key: bytes, now: da
     template = "digest" if digest else "event"
     if items[0].kind in PARTICIPANT_KINDS:
         locale, template = "id", "participant"
+    elif items[0].kind is EventKind.WEBHOOK_DISABLED:
+        template = "webhook"
     env = templates()
     text = env.get_template(f"{locale}/{template}.txt").render(values)
     html = env.get_template(f"{locale}/{template}.html").render(values)

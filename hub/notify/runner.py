@@ -3,8 +3,9 @@
 With `HUB_SMTP_URL` unset the process also runs the embedded sink, so mail lands in
 `<data folder>/mail`. SIGTERM or SIGINT stop it gracefully: the message in flight is finished,
 rows claimed but not sent are handed back, the connection is closed with QUIT. Beside the
-delivery it runs the daily retention purge of participants (hub.participation.retention) and
-the daily snapshot of every kecamatan's figures (hub.reports.snapshots)."""
+mail it runs the webhook delivery worker (hub.integration.webhook_worker), the daily
+retention purge of participants (hub.participation.retention) and the daily snapshot of
+every kecamatan's figures (hub.reports.snapshots)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ async def serve_worker(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     outbox.configure(settings)
+    from hub.integration.webhook_worker import WebhookWorker
     from hub.participation import purge_daily
     from hub.reports import snapshot_daily
 
@@ -58,12 +60,15 @@ async def serve_worker(
         )
         purging = asyncio.create_task(purge_daily(settings, stop))
         snapshots = asyncio.create_task(snapshot_daily(stop))
+        hooks = WebhookWorker(settings=settings, lease_seconds=lease_seconds)
+        webhooks = asyncio.create_task(hooks.run(stop, parent_pid=parent_pid))
         try:
             await worker.run(stop, parent_pid=parent_pid)
         finally:
             stop.set()
             await purging
             await snapshots
+            await webhooks
 
 
 def run_worker(

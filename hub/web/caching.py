@@ -31,7 +31,9 @@ from graphql.language import Visitor
 
 from hub.web.limits import ENTRY_OVERHEAD, ByteBoundedMemo, DocumentParser, digest, documents
 
-VOLATILE_FIELDS = frozenset({"notifications", "cacheStats", "lastUsedAt"})
+VOLATILE_FIELDS = frozenset(
+    {"notifications", "cacheStats", "lastUsedAt", "webhooks", "deliveries", "lastSuccessAt"}
+)
 """Fields whose values change without a user's write: documents selecting them bypass caching."""
 
 DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024
