@@ -32,6 +32,7 @@ from hub.access import ANONYMOUS, Viewer, authenticate
 from hub.core import Settings, Unauthenticated, dataversion, metrics, open_database
 from hub.integration import feeds
 from hub.integration.fanout import running_fanout
+from hub.integration.webhooks import webhook_outbox_state
 from hub.notify import mail_outbox_state, outbox, unsubscribe_endpoint
 from hub.reports import report_file, require_reader
 from hub.web import (
@@ -396,8 +397,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     outbox.configure(settings)
     graphql = HubGraphQL(settings)
     # Every channel with an outbox reports its depth and age at each scrape of /metrics.
-    # The webhook channel registers here as "webhook" with a probe of its delivery table.
     metrics.register_outbox("mail", mail_outbox_state)
+    metrics.register_outbox("webhook", webhook_outbox_state)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

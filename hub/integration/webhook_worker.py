@@ -50,6 +50,7 @@ from hub.core import (
     write_transaction,
 )
 from hub.core.ids import encode_cursor
+from hub.core.metrics import count_deliveries
 from hub.integration.webhooks import PING, fail_open_deliveries, signing_secrets
 from hub.integration.webhooks_targets import IPAddress, checked_target
 from models.accounts import Account
@@ -131,6 +132,14 @@ def event_data(event: Event, *, owner_id: int, owner_role: Role) -> dict[str, An
 def sign(secrets: Sequence[str], *, msg_id: str, at: datetime, body: str) -> str:
     """The `webhook-signature` header: one `v1,…` signature per secret, space-separated."""
     return " ".join(Signer(s).sign(msg_id=msg_id, timestamp=at, data=body) for s in secrets)
+
+
+OUTCOMES = {
+    WebhookDeliveryStatus.DELIVERED: "delivered",
+    WebhookDeliveryStatus.RETRYING: "retrying",
+    WebhookDeliveryStatus.FAILED: "failed",
+}
+"""`hub_deliveries_total{channel="webhook",outcome}` by the status an attempt ends in."""
 
 
 @dataclass(frozen=True)
@@ -440,6 +449,8 @@ class WebhookWorker:
         )
         if rows:
             await connection.execute_many(update, rows)
+        for status, outcome in OUTCOMES.items():
+            count_deliveries("webhook", outcome, sum(r.status is status for r in results))
         succeeded = {
             r.delivery.webhook_id for r in results if r.status is WebhookDeliveryStatus.DELIVERED
         }

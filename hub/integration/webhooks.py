@@ -36,6 +36,7 @@ from hub.core import (
     write_transaction,
 )
 from hub.core.ids import parse_cursor, quote_input
+from hub.core.metrics import OutboxState
 from hub.integration.events import TRAINING_KINDS, EventKind
 from hub.integration.webhooks_targets import checked_target
 from models.enums import Role, WebhookDeliveryStatus
@@ -132,7 +133,7 @@ def webhooks_of(viewer: Viewer) -> QuerySet[Webhook]:
 async def _own(viewer: Viewer, webhook_id: int, *, lock: bool = False) -> Webhook:
     query = webhooks_of(viewer).filter(id=webhook_id)
     if lock:
-        query = query.select_for_update()
+        query = query.select_for_update(no_key=True)
     webhook = await query.first()
     if webhook is None:
         raise NotFound("no webhook with this id", field=["webhookId"])
@@ -392,3 +393,16 @@ async def fail_open_deliveries(webhook_id: int, reason: str, *, now: datetime) -
 def deliveries_of(webhook_id: int) -> QuerySet[WebhookDelivery]:
     """An endpoint's deliveries, newest first."""
     return WebhookDelivery.filter(webhook_id=webhook_id).order_by("-id")
+
+
+async def webhook_outbox_state() -> OutboxState:
+    """The webhook channel's outbox for `/metrics`: deliveries still to be made (pending or
+    retrying), and the age of the oldest of them. Two statements on the (status, ...) index."""
+    now = datetime.now(UTC)
+    waiting = WebhookDelivery.filter(
+        status__in=(WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.RETRYING)
+    )
+    depth = await waiting.count()
+    oldest = await waiting.order_by("created_at").only("id", "created_at").first()
+    age = max(0.0, (now - oldest.created_at).total_seconds()) if oldest else 0.0
+    return OutboxState(depth=depth, oldest_age_seconds=age)

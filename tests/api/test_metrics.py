@@ -21,8 +21,9 @@ from hub.core.settings import Settings
 from hub.notify import EventKind, notify_plan_event
 from hub.web.metrics import may_scrape
 from hub.web.ratelimit import TrustedProxies
-from models.enums import DeliveryMode, NotificationStatus
+from models.enums import DeliveryMode, NotificationStatus, WebhookDeliveryStatus
 from models.notifications import Notification
+from models.webhooks import Webhook, WebhookDelivery
 from tests.notification_world import NotificationWorld, build_notification_world
 
 pytestmark = pytest.mark.usefixtures("reference_data")
@@ -275,3 +276,35 @@ def test_operation_names_are_bounded_across_processes(tmp_path: Path) -> None:
     assert one.label("C", learn=True) == "C"
     assert one.label("E", learn=True) == "other"
     assert (tmp_path / "operation-names.txt").read_text().split() == ["A", "B", "C"]
+
+
+async def test_the_webhook_outbox_is_read_at_each_scrape(
+    client: httpx.AsyncClient, world: NotificationWorld
+) -> None:
+    # given an endpoint with a delivery made an hour ago, one retrying and one delivered
+    owner = next(iter(world.accounts.values()))
+    hook = await Webhook.create(
+        account=owner, url="https://hooks.example.org/x", events=",PING,", secret="whsec_x"
+    )
+    now = datetime.now(UTC)
+    for status, age in (
+        (WebhookDeliveryStatus.PENDING, timedelta(hours=1)),
+        (WebhookDeliveryStatus.RETRYING, timedelta(minutes=5)),
+        (WebhookDeliveryStatus.DELIVERED, timedelta(hours=3)),
+    ):
+        await WebhookDelivery.create(
+            webhook=hook,
+            kind="PING",
+            status=status,
+            next_attempt_at=now,
+            created_at=now - age,
+        )
+    try:
+        # when Prometheus scrapes
+        samples = await scrape(client)
+    finally:
+        await hook.delete()
+
+    # then the channel counts what is still to be delivered, the age its oldest row
+    assert value(samples, "hub_outbox_depth", channel="webhook") == 2
+    assert 3600 <= value(samples, "hub_outbox_oldest_age_seconds", channel="webhook") < 3700
