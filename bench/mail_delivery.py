@@ -38,7 +38,7 @@ from tortoise.transactions import in_transaction
 from hub.core import open_database
 from hub.core.settings import Settings, sqlite_url
 from hub.notify.delivery import DeliveryWorker, SmtpTarget
-from hub.notify.outbox import EventKind, notify_plan_event, prepare_message
+from hub.notify.outbox import NotificationKind, notify_plan_event, prepare_message
 from hub.notify.sink import HOST, free_port
 from hub.notify.unsubscribe import secret_key
 from hub.seed import load_demo, load_reference_data
@@ -77,8 +77,8 @@ async def queue(count: int, settings: Settings) -> None:
     assert training is not None
     async with in_transaction():
         for kind, trainings in [
-            (EventKind.PLAN_ACTIVATED, []),
-            (EventKind.TRAINING_SCHEDULED, [training.id]),
+            (NotificationKind.PLAN_ACTIVATED, []),
+            (NotificationKind.TRAINING_SCHEDULED, [training.id]),
         ]:
             await notify_plan_event(
                 kind=kind, plan_id=plan.id, actor_id=None, training_ids=trainings, settings=settings

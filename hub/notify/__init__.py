@@ -31,7 +31,7 @@ Decisions a reader needs:
   Message-ID is the email's) and becomes SENT, the others MERGED.
 """
 
-from hub.notify.events import EventKind
+from hub.notify.events import NotificationKind
 from hub.notify.listing import notification_query
 from hub.notify.outbox import mail_outbox_state, notify_plan_event
 from hub.notify.pages import unsubscribe_endpoint
@@ -40,7 +40,7 @@ from hub.notify.preferences import update_viewer_preferences, viewer_preferences
 from hub.notify.runner import run_worker
 
 __all__ = [
-    "EventKind",
+    "NotificationKind",
     "mail_outbox_state",
     "notification_query",
     "notify_plan_event",

@@ -16,7 +16,7 @@ DIGEST_TIME = time(7, 0)
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
-class EventKind(StrEnum):
+class NotificationKind(StrEnum):
     """What happened to a plan or its trainings; one kind per email, and per preference."""
 
     PLAN_PROPOSED = "PLAN_PROPOSED"
@@ -38,17 +38,17 @@ class EventKind(StrEnum):
     WEBHOOK_DISABLED = "WEBHOOK_DISABLED"
 
 
-PARTICIPANT_KINDS = frozenset(k for k in EventKind if k.value.startswith("PARTICIPANT_"))
+PARTICIPANT_KINDS = frozenset(k for k in NotificationKind if k.value.startswith("PARTICIPANT_"))
 """Emails to residents about their registrations (always Indonesian, never in a digest)."""
 
 
-COALESCED_KINDS = frozenset({EventKind.PLAN_REVISED, EventKind.TRAINING_CHANGED})
+COALESCED_KINDS = frozenset({NotificationKind.PLAN_REVISED, NotificationKind.TRAINING_CHANGED})
 """Kinds that wait for the coalescing window so that rapid edits make one email."""
 
 CALENDAR_METHODS = {
-    EventKind.TRAINING_SCHEDULED: "REQUEST",
-    EventKind.TRAINING_CHANGED: "REQUEST",
-    EventKind.TRAINING_CANCELLED: "CANCEL",
+    NotificationKind.TRAINING_SCHEDULED: "REQUEST",
+    NotificationKind.TRAINING_CHANGED: "REQUEST",
+    NotificationKind.TRAINING_CANCELLED: "CANCEL",
 }
 """The iCalendar METHOD of the invite that emails of these kinds carry."""
 

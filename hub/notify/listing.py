@@ -6,7 +6,7 @@ from tortoise.queryset import QuerySet
 
 from hub.access import Viewer
 from hub.core import Forbidden
-from hub.notify.events import EventKind
+from hub.notify.events import NotificationKind
 from models.enums import NotificationStatus
 from models.notifications import Notification
 
@@ -15,7 +15,7 @@ def notification_query(
     *,
     viewer: Viewer,
     status: NotificationStatus | None = None,
-    kind: EventKind | None = None,
+    kind: NotificationKind | None = None,
 ) -> QuerySet[Notification]:
     """Every notification, newest first, for ADMIN only (a plan's own list is on the plan)."""
     if not viewer.is_admin:

@@ -22,7 +22,7 @@ from hub.notify import render
 from hub.notify.events import (
     CALENDAR_METHODS,
     COALESCED_KINDS,
-    EventKind,
+    NotificationKind,
     mail_host,
     new_message_id,
     next_digest_at,
@@ -38,7 +38,7 @@ from models.plans import Allocation, Plan, PlanParty, Training, TrainingMentor
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "EventKind",
+    "NotificationKind",
     "configure",
     "mail_outbox_state",
     "next_digest_at",
@@ -121,7 +121,9 @@ async def plan_recipients(*, plan: Plan, actor_id: int | None) -> list[Recipient
     return recipients
 
 
-async def delivery_modes(*, emails: Sequence[str], kind: EventKind) -> dict[str, DeliveryMode]:
+async def delivery_modes(
+    *, emails: Sequence[str], kind: NotificationKind
+) -> dict[str, DeliveryMode]:
     """The chosen mode of each address for `kind`; IMMEDIATE where none was chosen."""
     chosen = dict(
         await NotificationPreference.filter(email__in=list(emails), kind=kind.value).values_list(
@@ -148,7 +150,7 @@ def _training_snapshot(training: Training, host: str) -> dict[str, Any]:
 
 async def event_snapshot(
     *,
-    kind: EventKind,
+    kind: NotificationKind,
     plan: Plan,
     actor_id: int | None,
     training_ids: Sequence[int],
@@ -202,7 +204,7 @@ def _merged(previous: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
 
 async def notify_plan_event(
     *,
-    kind: EventKind,
+    kind: NotificationKind,
     plan_id: int,
     actor_id: int | None,
     training_ids: Sequence[int] = (),
@@ -218,11 +220,14 @@ async def notify_plan_event(
     are due after the coalescing window and absorb later changes while still pending. DIGEST
     rows are due at the next daily digest."""
     settings = settings or current_settings()
-    kind = EventKind(kind)
+    kind = NotificationKind(kind)
     plan = await Plan.get_or_none(id=plan_id).select_related("centre")
     if plan is None:
         raise NotFound(f"no plan with id {plan_id}")
-    if training_ids and kind in (EventKind.TRAINING_CHANGED, EventKind.TRAINING_CANCELLED):
+    if training_ids and kind in (
+        NotificationKind.TRAINING_CHANGED,
+        NotificationKind.TRAINING_CANCELLED,
+    ):
         from hub.notify.participants import notify_training_participants
 
         await notify_training_participants(kind=kind, training_ids=training_ids, settings=settings)
@@ -319,7 +324,7 @@ def _prepared(
 
 async def _coalesce(
     *,
-    kind: EventKind,
+    kind: NotificationKind,
     plan_id: int,
     training_id: int | None,
     recipients: Sequence[Recipient],

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hub.core import Settings, encode_global_id
-from hub.notify.events import EventKind, mail_host, new_message_id
+from hub.notify.events import NotificationKind, mail_host, new_message_id
 from hub.notify.outbox import (
     _training_snapshot,
     _usable,
@@ -35,23 +35,23 @@ from models.plans import Training
 REMINDER_BEFORE = timedelta(hours=24)
 
 _METHODS = {
-    EventKind.PARTICIPANT_CONFIRMED: "REQUEST",
-    EventKind.PARTICIPANT_PROMOTED: "REQUEST",
+    NotificationKind.PARTICIPANT_CONFIRMED: "REQUEST",
+    NotificationKind.PARTICIPANT_PROMOTED: "REQUEST",
 }
 
 
-def _method(kind: EventKind, status: RegistrationStatus, was_confirmed: bool) -> str | None:
+def _method(kind: NotificationKind, status: RegistrationStatus, was_confirmed: bool) -> str | None:
     if kind in _METHODS:
         return _METHODS[kind]
-    if kind is EventKind.PARTICIPANT_CHANGED and status is RegistrationStatus.CONFIRMED:
+    if kind is NotificationKind.PARTICIPANT_CHANGED and status is RegistrationStatus.CONFIRMED:
         return "REQUEST"
-    if kind is EventKind.PARTICIPANT_CANCELLED and was_confirmed:
+    if kind is NotificationKind.PARTICIPANT_CANCELLED and was_confirmed:
         return "CANCEL"
     return None
 
 
 def _context(
-    kind: EventKind,
+    kind: NotificationKind,
     registration: Registration,
     training: Training,
     *,
@@ -95,7 +95,7 @@ async def _write(
 
 
 def _row(
-    kind: EventKind,
+    kind: NotificationKind,
     participant: Participant,
     address: str,
     training: Training,
@@ -119,22 +119,22 @@ def _row(
     )
 
 
-async def _unwanted(address: str, kinds: Sequence[EventKind]) -> set[EventKind]:
+async def _unwanted(address: str, kinds: Sequence[NotificationKind]) -> set[NotificationKind]:
     """Which of `kinds` the owner of `address` turned off (one statement)."""
     rows = await NotificationPreference.filter(
         email=address, kind__in=[k.value for k in kinds], mode=DeliveryMode.OFF
     ).values_list("kind", flat=True)
-    return {EventKind(str(k)) for k in rows}
+    return {NotificationKind(str(k)) for k in rows}
 
 
-async def _wanted(addresses: Sequence[str], kind: EventKind) -> set[str]:
+async def _wanted(addresses: Sequence[str], kind: NotificationKind) -> set[str]:
     modes = await delivery_modes(emails=list(addresses), kind=kind)
     return {a for a, mode in modes.items() if mode is not DeliveryMode.OFF}
 
 
 async def notify_registration(
     *,
-    kind: EventKind,
+    kind: NotificationKind,
     registration: Registration,
     was_confirmed: bool = False,
     participant: Participant | None = None,
@@ -150,10 +150,10 @@ async def notify_registration(
     if address is None:
         return 0
     training = await _load_training(registration.training_id)
-    if kind is EventKind.PARTICIPANT_CANCELLED:
+    if kind is NotificationKind.PARTICIPANT_CANCELLED:
         await _skip_reminders(training.id, [address])
     now = datetime.now(UTC)
-    kinds = [kind, EventKind.PARTICIPANT_REMINDER] if kind in _METHODS else [kind]
+    kinds = [kind, NotificationKind.PARTICIPANT_REMINDER] if kind in _METHODS else [kind]
     off = await _unwanted(address, kinds)
     rows: list[tuple[Notification, bool]] = []
     if kind not in off:
@@ -167,7 +167,7 @@ async def notify_registration(
             )
         )
     if kind in _METHODS:
-        reminder = EventKind.PARTICIPANT_REMINDER
+        reminder = NotificationKind.PARTICIPANT_REMINDER
         due = training.starts_at - REMINDER_BEFORE
         if due > now and reminder not in off:
             context = _context(reminder, registration, training, settings=settings)
@@ -191,7 +191,7 @@ async def notify_registration(
 async def _skip_reminders(training_id: int, addresses: Sequence[str] | None = None) -> None:
     pending = Notification.filter(
         training_id=training_id,
-        kind=EventKind.PARTICIPANT_REMINDER.value,
+        kind=NotificationKind.PARTICIPANT_REMINDER.value,
         status=NotificationStatus.PENDING,
     )
     if addresses is not None:
@@ -200,24 +200,24 @@ async def _skip_reminders(training_id: int, addresses: Sequence[str] | None = No
 
 
 async def notify_training_participants(
-    *, kind: EventKind, training_ids: Sequence[int], settings: Settings | None = None
+    *, kind: NotificationKind, training_ids: Sequence[int], settings: Settings | None = None
 ) -> int:
     """A training of theirs was rescheduled (`TRAINING_CHANGED`) or cancelled
     (`TRAINING_CANCELLED`): every confirmed or waitlisted participant with an address hears of
     it; the reminders move with the new start, or are skipped."""
-    if kind not in (EventKind.TRAINING_CHANGED, EventKind.TRAINING_CANCELLED):
+    if kind not in (NotificationKind.TRAINING_CHANGED, NotificationKind.TRAINING_CANCELLED):
         return 0
     settings = settings or current_settings()
     now = datetime.now(UTC)
     mine = (
-        EventKind.PARTICIPANT_CHANGED
-        if kind is EventKind.TRAINING_CHANGED
-        else EventKind.PARTICIPANT_CANCELLED
+        NotificationKind.PARTICIPANT_CHANGED
+        if kind is NotificationKind.TRAINING_CHANGED
+        else NotificationKind.PARTICIPANT_CANCELLED
     )
     written = 0
     for training_id in training_ids:
         training = await _load_training(training_id)
-        if kind is EventKind.TRAINING_CANCELLED:
+        if kind is NotificationKind.TRAINING_CANCELLED:
             await _skip_reminders(training.id)
         else:
             await _move_reminders(training, settings=settings, now=now)
@@ -239,7 +239,7 @@ async def notify_training_participants(
         wanted = await _wanted([a for _, _, a in addressed if a], mine)
         headline = (
             "Pelatihan berikut dibatalkan oleh penyelenggara."
-            if mine is EventKind.PARTICIPANT_CANCELLED
+            if mine is NotificationKind.PARTICIPANT_CANCELLED
             else None
         )
         rows = [
@@ -275,7 +275,7 @@ async def _move_reminders(training: Training, *, settings: Settings, now: dateti
     due = training.starts_at - REMINDER_BEFORE
     pending = await Notification.filter(
         training_id=training.id,
-        kind=EventKind.PARTICIPANT_REMINDER.value,
+        kind=NotificationKind.PARTICIPANT_REMINDER.value,
         status=NotificationStatus.PENDING,
     )
     snapshot = _training_snapshot(training, mail_host(settings))

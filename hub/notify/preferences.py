@@ -9,18 +9,18 @@ from collections.abc import Iterable, Sequence
 
 from hub.access import Viewer
 from hub.core import Forbidden, Invalid, dataversion, write_transaction
-from hub.notify.events import EventKind
+from hub.notify.events import NotificationKind
 from models.accounts import Account, NotificationPreference
 from models.enums import DeliveryMode, NotificationStatus
 from models.notifications import Notification
 
 
-async def preferences_of(*, email: str) -> dict[EventKind, DeliveryMode]:
+async def preferences_of(*, email: str) -> dict[NotificationKind, DeliveryMode]:
     """Every kind of event with the address's mode, IMMEDIATE where none was chosen."""
     chosen = dict(
         await NotificationPreference.filter(email=email.strip().lower()).values_list("kind", "mode")
     )
-    return {k: DeliveryMode(chosen.get(k.value, DeliveryMode.IMMEDIATE)) for k in EventKind}
+    return {k: DeliveryMode(chosen.get(k.value, DeliveryMode.IMMEDIATE)) for k in NotificationKind}
 
 
 async def viewer_email(viewer: Viewer) -> str:
@@ -32,17 +32,17 @@ async def viewer_email(viewer: Viewer) -> str:
     return str(emails[0]).lower()
 
 
-async def viewer_preferences(*, viewer: Viewer) -> dict[EventKind, DeliveryMode]:
+async def viewer_preferences(*, viewer: Viewer) -> dict[NotificationKind, DeliveryMode]:
     """The signed-in account's preferences."""
     return await preferences_of(email=await viewer_email(viewer))
 
 
 async def update_viewer_preferences(
-    *, viewer: Viewer, changes: Sequence[tuple[EventKind, DeliveryMode]]
-) -> dict[EventKind, DeliveryMode]:
+    *, viewer: Viewer, changes: Sequence[tuple[NotificationKind, DeliveryMode]]
+) -> dict[NotificationKind, DeliveryMode]:
     """Set the signed-in account's mode for the listed kinds; the others stay as they are."""
     email = await viewer_email(viewer)
-    seen: set[EventKind] = set()
+    seen: set[NotificationKind] = set()
     for index, (kind, _mode) in enumerate(changes):
         if kind in seen:
             raise Invalid(
@@ -54,7 +54,9 @@ async def update_viewer_preferences(
     return await preferences_of(email=email)
 
 
-async def set_preferences(*, email: str, changes: Iterable[tuple[EventKind, DeliveryMode]]) -> None:
+async def set_preferences(
+    *, email: str, changes: Iterable[tuple[NotificationKind, DeliveryMode]]
+) -> None:
     """Store modes for one address in one transaction. Turning a kind OFF also skips that
     address's emails of the kind that are still waiting to be sent."""
     email = email.strip().lower()

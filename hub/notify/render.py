@@ -25,7 +25,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from hub.core import Settings
 from hub.core.validation import single_line
 from hub.notify.calendar import training_invite
-from hub.notify.events import JAKARTA, PARTICIPANT_KINDS, EventKind, base_url
+from hub.notify.events import JAKARTA, PARTICIPANT_KINDS, NotificationKind, base_url
 from hub.notify.unsubscribe import make_token
 from models.enums import DeliveryMode
 
@@ -72,126 +72,130 @@ MAIL_POLICY = HeaderSafePolicy(linesep="\r\n", max_line_length=998)
 MIME classes: the modern header registry costs milliseconds per message, which the delivery
 worker's throughput cannot afford."""
 
-SUBJECTS: dict[str, dict[EventKind, str]] = {
+SUBJECTS: dict[str, dict[NotificationKind, str]] = {
     "id": {
-        EventKind.PLAN_PROPOSED: "Rencana baru diusulkan: {plan}",
-        EventKind.PLAN_ANSWERED: "Tanggapan baru untuk rencana: {plan}",
-        EventKind.PLAN_REVISED: "Rencana direvisi: {plan}",
-        EventKind.PLAN_ACTIVATED: "Rencana disetujui semua pihak dan kini aktif: {plan}",
-        EventKind.PLAN_DECLINED: "Rencana ditolak: {plan}",
-        EventKind.PLAN_CANCELLED: "Rencana dibatalkan: {plan}",
-        EventKind.PLAN_COMPLETED: "Rencana selesai: {plan}",
-        EventKind.TRAINING_SCHEDULED: "Pelatihan dijadwalkan: {training} ({plan})",
-        EventKind.TRAINING_CHANGED: "Jadwal pelatihan berubah: {training} ({plan})",
-        EventKind.TRAINING_CANCELLED: "Pelatihan dibatalkan: {training} ({plan})",
+        NotificationKind.PLAN_PROPOSED: "Rencana baru diusulkan: {plan}",
+        NotificationKind.PLAN_ANSWERED: "Tanggapan baru untuk rencana: {plan}",
+        NotificationKind.PLAN_REVISED: "Rencana direvisi: {plan}",
+        NotificationKind.PLAN_ACTIVATED: "Rencana disetujui semua pihak dan kini aktif: {plan}",
+        NotificationKind.PLAN_DECLINED: "Rencana ditolak: {plan}",
+        NotificationKind.PLAN_CANCELLED: "Rencana dibatalkan: {plan}",
+        NotificationKind.PLAN_COMPLETED: "Rencana selesai: {plan}",
+        NotificationKind.TRAINING_SCHEDULED: "Pelatihan dijadwalkan: {training} ({plan})",
+        NotificationKind.TRAINING_CHANGED: "Jadwal pelatihan berubah: {training} ({plan})",
+        NotificationKind.TRAINING_CANCELLED: "Pelatihan dibatalkan: {training} ({plan})",
     },
     "en": {
-        EventKind.PLAN_PROPOSED: "New plan proposed: {plan}",
-        EventKind.PLAN_ANSWERED: "New answer to the plan: {plan}",
-        EventKind.PLAN_REVISED: "Plan revised: {plan}",
-        EventKind.PLAN_ACTIVATED: "Plan accepted by every party and now active: {plan}",
-        EventKind.PLAN_DECLINED: "Plan declined: {plan}",
-        EventKind.PLAN_CANCELLED: "Plan cancelled: {plan}",
-        EventKind.PLAN_COMPLETED: "Plan completed: {plan}",
-        EventKind.TRAINING_SCHEDULED: "Training scheduled: {training} ({plan})",
-        EventKind.TRAINING_CHANGED: "Training rescheduled: {training} ({plan})",
-        EventKind.TRAINING_CANCELLED: "Training cancelled: {training} ({plan})",
+        NotificationKind.PLAN_PROPOSED: "New plan proposed: {plan}",
+        NotificationKind.PLAN_ANSWERED: "New answer to the plan: {plan}",
+        NotificationKind.PLAN_REVISED: "Plan revised: {plan}",
+        NotificationKind.PLAN_ACTIVATED: "Plan accepted by every party and now active: {plan}",
+        NotificationKind.PLAN_DECLINED: "Plan declined: {plan}",
+        NotificationKind.PLAN_CANCELLED: "Plan cancelled: {plan}",
+        NotificationKind.PLAN_COMPLETED: "Plan completed: {plan}",
+        NotificationKind.TRAINING_SCHEDULED: "Training scheduled: {training} ({plan})",
+        NotificationKind.TRAINING_CHANGED: "Training rescheduled: {training} ({plan})",
+        NotificationKind.TRAINING_CANCELLED: "Training cancelled: {training} ({plan})",
     },
 }
 
 SEVERAL_TRAININGS = {"id": "{n} pelatihan", "en": "{n} trainings"}
 
-HEADLINES: dict[str, dict[EventKind, str]] = {
+HEADLINES: dict[str, dict[NotificationKind, str]] = {
     "id": {
-        EventKind.PLAN_PROPOSED: "{actor} mengusulkan rencana pendampingan bersama.",
-        EventKind.PLAN_ANSWERED: "{actor} menanggapi rencana ini.",
-        EventKind.PLAN_REVISED: "{actor} merevisi rencana ini.",
-        EventKind.PLAN_ACTIVATED: "Semua pihak telah menyetujui rencana ini; rencana kini aktif.",
-        EventKind.PLAN_DECLINED: "{actor} menolak rencana ini.",
-        EventKind.PLAN_CANCELLED: "{actor} membatalkan rencana ini.",
-        EventKind.PLAN_COMPLETED: "{actor} menandai rencana ini selesai.",
-        EventKind.TRAINING_SCHEDULED: "Pelatihan berikut kini terjadwal.",
-        EventKind.TRAINING_CHANGED: "{actor} mengubah jadwal atau tempat pelatihan berikut.",
-        EventKind.TRAINING_CANCELLED: "Pelatihan berikut dibatalkan.",
+        NotificationKind.PLAN_PROPOSED: "{actor} mengusulkan rencana pendampingan bersama.",
+        NotificationKind.PLAN_ANSWERED: "{actor} menanggapi rencana ini.",
+        NotificationKind.PLAN_REVISED: "{actor} merevisi rencana ini.",
+        NotificationKind.PLAN_ACTIVATED: (
+            "Semua pihak telah menyetujui rencana ini; rencana kini aktif."
+        ),
+        NotificationKind.PLAN_DECLINED: "{actor} menolak rencana ini.",
+        NotificationKind.PLAN_CANCELLED: "{actor} membatalkan rencana ini.",
+        NotificationKind.PLAN_COMPLETED: "{actor} menandai rencana ini selesai.",
+        NotificationKind.TRAINING_SCHEDULED: "Pelatihan berikut kini terjadwal.",
+        NotificationKind.TRAINING_CHANGED: "{actor} mengubah jadwal atau tempat pelatihan berikut.",
+        NotificationKind.TRAINING_CANCELLED: "Pelatihan berikut dibatalkan.",
     },
     "en": {
-        EventKind.PLAN_PROPOSED: "{actor} proposed a joint mentoring plan.",
-        EventKind.PLAN_ANSWERED: "{actor} answered this plan.",
-        EventKind.PLAN_REVISED: "{actor} revised this plan.",
-        EventKind.PLAN_ACTIVATED: "Every party has accepted this plan; it is now active.",
-        EventKind.PLAN_DECLINED: "{actor} declined this plan.",
-        EventKind.PLAN_CANCELLED: "{actor} cancelled this plan.",
-        EventKind.PLAN_COMPLETED: "{actor} marked this plan completed.",
-        EventKind.TRAINING_SCHEDULED: "The following training is now scheduled.",
-        EventKind.TRAINING_CHANGED: "{actor} changed the time or place of this training.",
-        EventKind.TRAINING_CANCELLED: "The following training has been cancelled.",
+        NotificationKind.PLAN_PROPOSED: "{actor} proposed a joint mentoring plan.",
+        NotificationKind.PLAN_ANSWERED: "{actor} answered this plan.",
+        NotificationKind.PLAN_REVISED: "{actor} revised this plan.",
+        NotificationKind.PLAN_ACTIVATED: "Every party has accepted this plan; it is now active.",
+        NotificationKind.PLAN_DECLINED: "{actor} declined this plan.",
+        NotificationKind.PLAN_CANCELLED: "{actor} cancelled this plan.",
+        NotificationKind.PLAN_COMPLETED: "{actor} marked this plan completed.",
+        NotificationKind.TRAINING_SCHEDULED: "The following training is now scheduled.",
+        NotificationKind.TRAINING_CHANGED: "{actor} changed the time or place of this training.",
+        NotificationKind.TRAINING_CANCELLED: "The following training has been cancelled.",
     },
 }
 
-KIND_NAMES: dict[str, dict[EventKind, str]] = {
+KIND_NAMES: dict[str, dict[NotificationKind, str]] = {
     "id": {
-        EventKind.PLAN_PROPOSED: "rencana diusulkan",
-        EventKind.PLAN_ANSWERED: "tanggapan atas rencana",
-        EventKind.PLAN_REVISED: "rencana direvisi",
-        EventKind.PLAN_ACTIVATED: "rencana aktif",
-        EventKind.PLAN_DECLINED: "rencana ditolak",
-        EventKind.PLAN_CANCELLED: "rencana dibatalkan",
-        EventKind.PLAN_COMPLETED: "rencana selesai",
-        EventKind.TRAINING_SCHEDULED: "pelatihan dijadwalkan",
-        EventKind.TRAINING_CHANGED: "jadwal pelatihan berubah",
-        EventKind.TRAINING_CANCELLED: "pelatihan dibatalkan",
-        EventKind.PARTICIPANT_CONFIRMED: "pendaftaran pelatihan dikonfirmasi",
-        EventKind.PARTICIPANT_WAITLISTED: "masuk daftar tunggu pelatihan",
-        EventKind.PARTICIPANT_PROMOTED: "dapat tempat dari daftar tunggu",
-        EventKind.PARTICIPANT_REMINDER: "pengingat pelatihan",
-        EventKind.PARTICIPANT_CHANGED: "perubahan jadwal pelatihan Anda",
-        EventKind.PARTICIPANT_CANCELLED: "pembatalan pelatihan Anda",
-        EventKind.WEBHOOK_DISABLED: "webhook dinonaktifkan",
+        NotificationKind.PLAN_PROPOSED: "rencana diusulkan",
+        NotificationKind.PLAN_ANSWERED: "tanggapan atas rencana",
+        NotificationKind.PLAN_REVISED: "rencana direvisi",
+        NotificationKind.PLAN_ACTIVATED: "rencana aktif",
+        NotificationKind.PLAN_DECLINED: "rencana ditolak",
+        NotificationKind.PLAN_CANCELLED: "rencana dibatalkan",
+        NotificationKind.PLAN_COMPLETED: "rencana selesai",
+        NotificationKind.TRAINING_SCHEDULED: "pelatihan dijadwalkan",
+        NotificationKind.TRAINING_CHANGED: "jadwal pelatihan berubah",
+        NotificationKind.TRAINING_CANCELLED: "pelatihan dibatalkan",
+        NotificationKind.PARTICIPANT_CONFIRMED: "pendaftaran pelatihan dikonfirmasi",
+        NotificationKind.PARTICIPANT_WAITLISTED: "masuk daftar tunggu pelatihan",
+        NotificationKind.PARTICIPANT_PROMOTED: "dapat tempat dari daftar tunggu",
+        NotificationKind.PARTICIPANT_REMINDER: "pengingat pelatihan",
+        NotificationKind.PARTICIPANT_CHANGED: "perubahan jadwal pelatihan Anda",
+        NotificationKind.PARTICIPANT_CANCELLED: "pembatalan pelatihan Anda",
+        NotificationKind.WEBHOOK_DISABLED: "webhook dinonaktifkan",
     },
     "en": {
-        EventKind.PLAN_PROPOSED: "plan proposed",
-        EventKind.PLAN_ANSWERED: "answer to a plan",
-        EventKind.PLAN_REVISED: "plan revised",
-        EventKind.PLAN_ACTIVATED: "plan active",
-        EventKind.PLAN_DECLINED: "plan declined",
-        EventKind.PLAN_CANCELLED: "plan cancelled",
-        EventKind.PLAN_COMPLETED: "plan completed",
-        EventKind.TRAINING_SCHEDULED: "training scheduled",
-        EventKind.TRAINING_CHANGED: "training rescheduled",
-        EventKind.TRAINING_CANCELLED: "training cancelled",
-        EventKind.PARTICIPANT_CONFIRMED: "training registration confirmed",
-        EventKind.PARTICIPANT_WAITLISTED: "on a training's waitlist",
-        EventKind.PARTICIPANT_PROMOTED: "a place from the waitlist",
-        EventKind.PARTICIPANT_REMINDER: "training reminder",
-        EventKind.PARTICIPANT_CHANGED: "your training rescheduled",
-        EventKind.PARTICIPANT_CANCELLED: "your training cancelled",
-        EventKind.WEBHOOK_DISABLED: "webhook disabled",
+        NotificationKind.PLAN_PROPOSED: "plan proposed",
+        NotificationKind.PLAN_ANSWERED: "answer to a plan",
+        NotificationKind.PLAN_REVISED: "plan revised",
+        NotificationKind.PLAN_ACTIVATED: "plan active",
+        NotificationKind.PLAN_DECLINED: "plan declined",
+        NotificationKind.PLAN_CANCELLED: "plan cancelled",
+        NotificationKind.PLAN_COMPLETED: "plan completed",
+        NotificationKind.TRAINING_SCHEDULED: "training scheduled",
+        NotificationKind.TRAINING_CHANGED: "training rescheduled",
+        NotificationKind.TRAINING_CANCELLED: "training cancelled",
+        NotificationKind.PARTICIPANT_CONFIRMED: "training registration confirmed",
+        NotificationKind.PARTICIPANT_WAITLISTED: "on a training's waitlist",
+        NotificationKind.PARTICIPANT_PROMOTED: "a place from the waitlist",
+        NotificationKind.PARTICIPANT_REMINDER: "training reminder",
+        NotificationKind.PARTICIPANT_CHANGED: "your training rescheduled",
+        NotificationKind.PARTICIPANT_CANCELLED: "your training cancelled",
+        NotificationKind.WEBHOOK_DISABLED: "webhook disabled",
     },
 }
 """Kinds of event in words, for the unsubscribe page."""
 
 PARTICIPANT_SUBJECTS = {
-    EventKind.PARTICIPANT_CONFIRMED: "Pendaftaran Anda dikonfirmasi: {training}",
-    EventKind.PARTICIPANT_WAITLISTED: "Anda di daftar tunggu nomor {position}: {training}",
-    EventKind.PARTICIPANT_PROMOTED: "Anda mendapat tempat: {training}",
-    EventKind.PARTICIPANT_REMINDER: "Pengingat: {training} besok",
-    EventKind.PARTICIPANT_CHANGED: "Jadwal pelatihan Anda berubah: {training}",
-    EventKind.PARTICIPANT_CANCELLED: "Pelatihan Anda dibatalkan: {training}",
+    NotificationKind.PARTICIPANT_CONFIRMED: "Pendaftaran Anda dikonfirmasi: {training}",
+    NotificationKind.PARTICIPANT_WAITLISTED: "Anda di daftar tunggu nomor {position}: {training}",
+    NotificationKind.PARTICIPANT_PROMOTED: "Anda mendapat tempat: {training}",
+    NotificationKind.PARTICIPANT_REMINDER: "Pengingat: {training} besok",
+    NotificationKind.PARTICIPANT_CHANGED: "Jadwal pelatihan Anda berubah: {training}",
+    NotificationKind.PARTICIPANT_CANCELLED: "Pelatihan Anda dibatalkan: {training}",
 }
 PARTICIPANT_HEADLINES = {
-    EventKind.PARTICIPANT_CONFIRMED: "Pendaftaran Anda untuk pelatihan berikut sudah dikonfirmasi.",
-    EventKind.PARTICIPANT_WAITLISTED: (
+    NotificationKind.PARTICIPANT_CONFIRMED: (
+        "Pendaftaran Anda untuk pelatihan berikut sudah dikonfirmasi."
+    ),
+    NotificationKind.PARTICIPANT_WAITLISTED: (
         "Pelatihan berikut sudah penuh. Anda berada di daftar tunggu nomor {position}; kami "
         "akan mengabari Anda bila ada tempat."
     ),
-    EventKind.PARTICIPANT_PROMOTED: (
+    NotificationKind.PARTICIPANT_PROMOTED: (
         "Kabar baik: ada tempat kosong dan pendaftaran Anda kini dikonfirmasi."
     ),
-    EventKind.PARTICIPANT_REMINDER: "Pelatihan Anda dimulai dalam 24 jam.",
-    EventKind.PARTICIPANT_CHANGED: (
+    NotificationKind.PARTICIPANT_REMINDER: "Pelatihan Anda dimulai dalam 24 jam.",
+    NotificationKind.PARTICIPANT_CHANGED: (
         "Waktu atau tempat pelatihan Anda berubah; berikut jadwal terbaru."
     ),
-    EventKind.PARTICIPANT_CANCELLED: "Pendaftaran Anda untuk pelatihan berikut dibatalkan.",
+    NotificationKind.PARTICIPANT_CANCELLED: "Pendaftaran Anda untuk pelatihan berikut dibatalkan.",
 }
 """Subjects and headlines of the emails to residents (Indonesian)."""
 
@@ -307,7 +311,7 @@ def templates() -> Environment:
 class Item:
     """One event as an email shows it."""
 
-    kind: EventKind
+    kind: NotificationKind
     subject: str
     headline: str
     context: dict[str, Any]
@@ -317,7 +321,7 @@ class Item:
 
 
 def _participant_item(row: Addressed) -> Item:
-    kind = EventKind(row.kind)
+    kind = NotificationKind(row.kind)
     context = row.context
     trainings = [
         {**t, "when": format_period(t["starts_at"], t["ends_at"], "id")}
@@ -353,7 +357,7 @@ WEBHOOK_HEADLINES = {
 def _webhook_item(row: Addressed, locale: str) -> Item:
     context = row.context
     return Item(
-        kind=EventKind.WEBHOOK_DISABLED,
+        kind=NotificationKind.WEBHOOK_DISABLED,
         subject=WEBHOOK_SUBJECTS[locale].format(url=context["webhook"]["url"]),
         headline=WEBHOOK_HEADLINES[locale],
         context=context,
@@ -364,10 +368,10 @@ def _webhook_item(row: Addressed, locale: str) -> Item:
 
 
 def _item(row: Addressed, locale: str, settings: Settings) -> Item:
-    kind = EventKind(row.kind)
+    kind = NotificationKind(row.kind)
     if kind in PARTICIPANT_KINDS:
         return _participant_item(row)
-    if kind is EventKind.WEBHOOK_DISABLED:
+    if kind is NotificationKind.WEBHOOK_DISABLED:
         return _webhook_item(row, locale)
     context = row.context
     plan = context["plan"]
@@ -424,7 +428,7 @@ def render(rows: Sequence[Addressed], *, settings: Settings, key: bytes, now: da
     template = "digest" if digest else "event"
     if items[0].kind in PARTICIPANT_KINDS:
         locale, template = "id", "participant"
-    elif items[0].kind is EventKind.WEBHOOK_DISABLED:
+    elif items[0].kind is NotificationKind.WEBHOOK_DISABLED:
         template = "webhook"
     env = templates()
     text = env.get_template(f"{locale}/{template}.txt").render(values)

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from hub.core import Invalid, Settings
-from hub.notify.events import EventKind
+from hub.notify.events import NotificationKind
 from hub.notify.preferences import set_preferences
 from models.enums import DeliveryMode
 
@@ -62,10 +62,10 @@ class Unsubscription:
     """What a valid token allows: turning `kinds` off for `email`."""
 
     email: str
-    kinds: tuple[EventKind, ...]
+    kinds: tuple[NotificationKind, ...]
 
 
-def make_token(*, key: bytes, email: str, kinds: Sequence[EventKind]) -> str:
+def make_token(*, key: bytes, email: str, kinds: Sequence[NotificationKind]) -> str:
     payload = f"{email.strip().lower()}\n{','.join(sorted({k.value for k in kinds}))}".encode()
     signature = hmac.new(key, payload, hashlib.sha256).digest()[:SIGNATURE_BYTES]
     return f"{_b64(payload)}.{_b64(signature)}"
@@ -84,7 +84,7 @@ def read_token(*, key: bytes, token: str) -> Unsubscription:
         raise refused
     try:
         email, _, kinds = payload.decode().partition("\n")
-        return Unsubscription(email, tuple(EventKind(k) for k in kinds.split(",") if k))
+        return Unsubscription(email, tuple(NotificationKind(k) for k in kinds.split(",") if k))
     except ValueError:
         raise refused from None
 

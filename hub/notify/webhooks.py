@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from hub.core import Settings, encode_global_id
-from hub.notify.events import EventKind, mail_host, new_message_id
+from hub.notify.events import NotificationKind, mail_host, new_message_id
 from hub.notify.outbox import _prepared, _usable, current_settings, delivery_modes
 from hub.notify.unsubscribe import secret_key
 from models.accounts import Account
@@ -24,7 +24,7 @@ async def notify_webhook_disabled(*, webhook_id: int, settings: Settings | None 
     address = _usable(owner.email)
     if address is None:
         return 0
-    kind = EventKind.WEBHOOK_DISABLED
+    kind = NotificationKind.WEBHOOK_DISABLED
     modes = await delivery_modes(emails=[address], kind=kind)
     if modes[address] is DeliveryMode.OFF:
         return 0

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from hub.notify import EventKind, notify_registration
+from hub.notify import NotificationKind, notify_registration
 from models.participation import Participant, Registration
 
 
 async def registration_mail(
     registration: Registration,
-    kind: EventKind,
+    kind: NotificationKind,
     *,
     was_confirmed: bool = False,
     participant: Participant | None = None,

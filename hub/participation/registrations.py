@@ -19,7 +19,7 @@ from hub.access import PUBLIC_TRAINING_PLAN_STATUSES, Viewer
 from hub.core import Forbidden, Invalid, InvalidState, NotFound, dataversion, write_transaction
 from hub.integration import EventKind as Stream
 from hub.integration import record_event
-from hub.notify import EventKind
+from hub.notify import NotificationKind
 from hub.participation import mail
 from hub.participation.participants import ConsentSpec, ParticipantSpec, find_or_create
 from hub.participation.queries import registration_counts
@@ -259,9 +259,9 @@ async def _place(
     )
     await mail.registration_mail(
         registration,
-        EventKind.PARTICIPANT_CONFIRMED
+        NotificationKind.PARTICIPANT_CONFIRMED
         if status is RegistrationStatus.CONFIRMED
-        else EventKind.PARTICIPANT_WAITLISTED,
+        else NotificationKind.PARTICIPANT_WAITLISTED,
         participant=person,
     )
     return registration
@@ -332,11 +332,11 @@ async def cancel_registration(*, viewer: Viewer, registration_id: int) -> Regist
         promoted = await _promote(training) if was is RegistrationStatus.CONFIRMED else []
         await mail.registration_mail(
             registration,
-            EventKind.PARTICIPANT_CANCELLED,
+            NotificationKind.PARTICIPANT_CANCELLED,
             was_confirmed=was is RegistrationStatus.CONFIRMED,
         )
         for other in promoted:
-            await mail.registration_mail(other, EventKind.PARTICIPANT_PROMOTED)
+            await mail.registration_mail(other, NotificationKind.PARTICIPANT_PROMOTED)
         await registration_changed(training, viewer, [registration, *promoted])
         await dataversion.bump()
     return registration

@@ -29,7 +29,7 @@ from hub.core import (
 )
 from hub.integration import EventKind as Stream
 from hub.integration import record_event, record_history
-from hub.notify import EventKind, notify_plan_event
+from hub.notify import NotificationKind, notify_plan_event
 from hub.plans.checks import AllocationSpec, PlanContent, TrainingSpec, check_content
 from hub.plans.rules import (
     Action,
@@ -313,7 +313,7 @@ async def propose_plan(
         await _write_trainings(plan, content, TrainingStatus.PLANNED)
         await _record(plan, "PROPOSED", viewer)
         await notify_plan_event(
-            kind=EventKind.PLAN_PROPOSED, plan_id=plan.id, actor_id=viewer.account_id
+            kind=NotificationKind.PLAN_PROPOSED, plan_id=plan.id, actor_id=viewer.account_id
         )
         await dataversion.bump()
     return plan
@@ -356,7 +356,7 @@ async def respond_to_plan(
             await _record(plan, "DECLINED", viewer, note)
             await _set_trainings(plan, where=[TrainingStatus.PLANNED], to=TrainingStatus.CANCELLED)
             await notify_plan_event(
-                kind=EventKind.PLAN_DECLINED,
+                kind=NotificationKind.PLAN_DECLINED,
                 plan_id=plan.id,
                 actor_id=viewer.account_id,
                 details=note,
@@ -369,12 +369,12 @@ async def respond_to_plan(
             )
             await _record(plan, "ACTIVATED", viewer)
             await notify_plan_event(
-                kind=EventKind.PLAN_ACTIVATED, plan_id=plan.id, actor_id=viewer.account_id
+                kind=NotificationKind.PLAN_ACTIVATED, plan_id=plan.id, actor_id=viewer.account_id
             )
             await _record_trainings(plan, Stream.TRAINING_SCHEDULED, viewer, scheduled)
             if scheduled:
                 await notify_plan_event(
-                    kind=EventKind.TRAINING_SCHEDULED,
+                    kind=NotificationKind.TRAINING_SCHEDULED,
                     plan_id=plan.id,
                     actor_id=viewer.account_id,
                     training_ids=scheduled,
@@ -383,7 +383,7 @@ async def respond_to_plan(
             await _advance(plan)
             await _record(plan, "ACCEPTED", viewer, note)
             await notify_plan_event(
-                kind=EventKind.PLAN_ANSWERED,
+                kind=NotificationKind.PLAN_ANSWERED,
                 plan_id=plan.id,
                 actor_id=viewer.account_id,
                 details=note,
@@ -456,7 +456,7 @@ async def revise_plan(
             await party.save()
         await _record(plan, "REVISED", viewer)
         await notify_plan_event(
-            kind=EventKind.PLAN_REVISED, plan_id=plan.id, actor_id=viewer.account_id
+            kind=NotificationKind.PLAN_REVISED, plan_id=plan.id, actor_id=viewer.account_id
         )
         await dataversion.bump()
     return plan
@@ -481,7 +481,7 @@ async def cancel_plan(
         )
         await _record(plan, "CANCELLED", viewer, reason)
         await notify_plan_event(
-            kind=EventKind.PLAN_CANCELLED,
+            kind=NotificationKind.PLAN_CANCELLED,
             plan_id=plan.id,
             actor_id=viewer.account_id,
             details=reason,
@@ -499,7 +499,7 @@ async def _notify_cancelled_trainings(
     await _record_trainings(plan, Stream.TRAINING_CANCELLED, viewer, [t.id for t in invited])
     if invited:
         await notify_plan_event(
-            kind=EventKind.TRAINING_CANCELLED,
+            kind=NotificationKind.TRAINING_CANCELLED,
             plan_id=plan.id,
             actor_id=viewer.account_id,
             training_ids=[t.id for t in invited],
@@ -529,7 +529,7 @@ async def complete_plan(*, viewer: Viewer, plan_id: int, version: int) -> Plan:
         )
         await _record(plan, "COMPLETED", viewer)
         await notify_plan_event(
-            kind=EventKind.PLAN_COMPLETED, plan_id=plan.id, actor_id=viewer.account_id
+            kind=NotificationKind.PLAN_COMPLETED, plan_id=plan.id, actor_id=viewer.account_id
         )
         await _notify_cancelled_trainings(plan, viewer, cancelled)
         await dataversion.bump()
@@ -596,7 +596,7 @@ async def reschedule_training(
         await _advance(plan)
         await _record(plan, "TRAINING_RESCHEDULED", viewer, training.title, training.id)
         await notify_plan_event(
-            kind=EventKind.TRAINING_CHANGED,
+            kind=NotificationKind.TRAINING_CHANGED,
             plan_id=plan.id,
             actor_id=viewer.account_id,
             training_ids=[training.id],
@@ -619,7 +619,7 @@ async def cancel_training(
             locked.plan, "TRAINING_CANCELLED", viewer, reason or training.title, training.id
         )
         await notify_plan_event(
-            kind=EventKind.TRAINING_CANCELLED,
+            kind=NotificationKind.TRAINING_CANCELLED,
             plan_id=locked.plan.id,
             actor_id=viewer.account_id,
             training_ids=[training.id],

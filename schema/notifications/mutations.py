@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from hub.core import HubError
-from hub.notify import EventKind, update_viewer_preferences
+from hub.notify import NotificationKind, update_viewer_preferences
 from models.enums import DeliveryMode
 from schema.common import UserError, user_errors
 from schema.context import Info
@@ -14,7 +14,7 @@ from schema.notifications.types import NotificationPreference, preference_list
 
 @strawberry.input(description="How to deliver one kind of email.")
 class NotificationPreferenceInput:
-    kind: EventKind = strawberry.field(description="The kind of email.")
+    kind: NotificationKind = strawberry.field(description="The kind of email.")
     mode: DeliveryMode = strawberry.field(description="IMMEDIATE, DIGEST or OFF.")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.notify import EventKind, notification_query, viewer_preferences
+from hub.notify import NotificationKind, notification_query, viewer_preferences
 from models.enums import NotificationStatus
 from schema.common import Connection, paginate, wants_total_count
 from schema.context import Info
@@ -20,7 +20,7 @@ class NotificationFilter:
     status: NotificationStatus | None = strawberry.field(
         default=None, description="Only with this status, e.g. FAILED."
     )
-    kind: EventKind | None = strawberry.field(default=None, description="Only of this kind.")
+    kind: NotificationKind | None = strawberry.field(default=None, description="Only of this kind.")
 
 
 @strawberry.type

@@ -9,7 +9,7 @@ import strawberry
 
 from hub.access import can_see_plan, redact_addresses
 from hub.core import Forbidden
-from hub.notify import EventKind
+from hub.notify import NotificationKind
 from models import notifications as m
 from models.enums import DeliveryMode, NotificationStatus
 from models.plans import Plan as PlanRow
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 PlanRef = Annotated["Plan", strawberry.lazy("schema.plans.types")]
 TrainingRef = Annotated["Training", strawberry.lazy("schema.plans.types")]
 
-NotificationKind = strawberry.enum(
-    EventKind,
+strawberry.enum(
+    NotificationKind,
     name="NotificationKind",
     description=(
         "What happened to a plan or its trainings. Each email reports one kind (a daily "
@@ -55,7 +55,7 @@ strawberry.enum(
     )
 )
 class Notification:
-    kind: EventKind = strawberry.field(description="What the email reports.")
+    kind: NotificationKind = strawberry.field(description="What the email reports.")
     status: NotificationStatus = strawberry.field(description="Where the email stands.")
     mode: DeliveryMode = strawberry.field(description="Sent on its own or in a daily digest.")
     attempts: int = strawberry.field(description="How many times sending was tried.")
@@ -75,7 +75,7 @@ class Notification:
     @classmethod
     def from_model(cls, row: m.Notification) -> Notification:
         return cls(
-            kind=EventKind(row.kind),
+            kind=NotificationKind(row.kind),
             status=row.status,
             mode=row.mode,
             attempts=row.attempts,
@@ -151,9 +151,9 @@ async def plan_notifications(
 
 @strawberry.type(description="How the signed-in account wants one kind of email.")
 class NotificationPreference:
-    kind: EventKind = strawberry.field(description="The kind of email.")
+    kind: NotificationKind = strawberry.field(description="The kind of email.")
     mode: DeliveryMode = strawberry.field(description="Immediately, in a daily digest, or not.")
 
 
-def preference_list(modes: dict[EventKind, DeliveryMode]) -> list[NotificationPreference]:
+def preference_list(modes: dict[NotificationKind, DeliveryMode]) -> list[NotificationPreference]:
     return [NotificationPreference(kind=k, mode=v) for k, v in modes.items()]

@@ -18,7 +18,7 @@ from hub.app import create_app
 from hub.core import metrics
 from hub.core.metrics import OperationNames
 from hub.core.settings import Settings
-from hub.notify import EventKind, notify_plan_event
+from hub.notify import NotificationKind, notify_plan_event
 from hub.web.metrics import may_scrape
 from hub.web.ratelimit import TrustedProxies
 from models.enums import DeliveryMode, NotificationStatus, WebhookDeliveryStatus
@@ -212,7 +212,10 @@ async def test_the_mail_outbox_is_read_at_each_scrape(
     assert value(empty, "hub_outbox_oldest_age_seconds", channel="mail") == 0
     async with in_transaction():
         written = await notify_plan_event(
-            kind=EventKind.PLAN_PROPOSED, plan_id=world.plan.id, actor_id=None, settings=settings
+            kind=NotificationKind.PLAN_PROPOSED,
+            plan_id=world.plan.id,
+            actor_id=None,
+            settings=settings,
         )
     assert written >= 3
     rows = await Notification.all().order_by("id")

@@ -16,7 +16,7 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from hub.core import Settings, dataversion, encode_global_id
-from hub.notify import EventKind, notify_plan_event
+from hub.notify import NotificationKind, notify_plan_event
 from hub.notify.delivery import DeliveryWorker, SmtpTarget
 from hub.notify.sink import LocalSink
 from hub.notify.unsubscribe import make_token, secret_key
@@ -174,7 +174,7 @@ def mentor_address(world: World, name: str) -> str:
     return f"{name.lower()}.{world.tag}@example.org"
 
 
-async def rows(kind: EventKind) -> list[Notification]:
+async def rows(kind: NotificationKind) -> list[Notification]:
     return await Notification.filter(kind=kind.value).order_by("recipient_email")
 
 
@@ -185,7 +185,7 @@ async def test_a_plans_life_writes_one_row_per_recipient_and_event_never_to_the_
     plan = await propose(gql, world)
 
     # then the centre's staff, K2's coordinator, the allocated and the teaching mentor hear of it
-    proposed = await rows(EventKind.PLAN_PROPOSED)
+    proposed = await rows(NotificationKind.PLAN_PROPOSED)
     assert sorted(r.recipient_email for r in proposed) == sorted(
         [
             address(world, "staff"),
@@ -202,15 +202,15 @@ async def test_a_plans_life_writes_one_row_per_recipient_and_event_never_to_the_
 
     # when the staff accepts (one of two), then K2 accepts (the last)
     plan = await accept(gql, world, plan, "staff")
-    answered = await rows(EventKind.PLAN_ANSWERED)
+    answered = await rows(NotificationKind.PLAN_ANSWERED)
     assert address(world, "staff") not in {r.recipient_email for r in answered}
     assert address(world, "k1") in {r.recipient_email for r in answered}
     plan = await accept(gql, world, plan, "k2")
 
     # then the plan is active and every recipient but K2's coordinator gets both emails
     assert plan["status"] == "ACTIVE"
-    activated = await rows(EventKind.PLAN_ACTIVATED)
-    scheduled = await rows(EventKind.TRAINING_SCHEDULED)
+    activated = await rows(NotificationKind.PLAN_ACTIVATED)
+    scheduled = await rows(NotificationKind.TRAINING_SCHEDULED)
     expected = sorted(
         [
             address(world, "staff"),
@@ -237,11 +237,11 @@ async def test_rapid_training_changes_coalesce_into_one_pending_email(
 
     # when the staff moves the training twice in a row
     plan = await reschedule(gql, world, plan, 13)
-    first = {r.recipient_email: r for r in await rows(EventKind.TRAINING_CHANGED)}
+    first = {r.recipient_email: r for r in await rows(NotificationKind.TRAINING_CHANGED)}
     plan = await reschedule(gql, world, plan, 15)
 
     # then each recipient still has one pending email, with its Message-ID, due after the window
-    after = {r.recipient_email: r for r in await rows(EventKind.TRAINING_CHANGED)}
+    after = {r.recipient_email: r for r in await rows(NotificationKind.TRAINING_CHANGED)}
     assert set(after) == set(first)
     assert address(world, "staff") not in after
     for recipient, row in after.items():
@@ -260,9 +260,9 @@ async def test_no_coalescing_window_means_one_email_per_change(world: World) -> 
     for _ in range(2):
         async with in_transaction():
             await notify_plan_event(
-                kind=EventKind.PLAN_REVISED, plan_id=plan_id, actor_id=None, settings=instant
+                kind=NotificationKind.PLAN_REVISED, plan_id=plan_id, actor_id=None, settings=instant
             )
-    revised = await rows(EventKind.PLAN_REVISED)
+    revised = await rows(NotificationKind.PLAN_REVISED)
     assert len(revised) == 2 * len({r.recipient_email for r in revised})
     assert all(r.due_at <= datetime.now(UTC) for r in revised)
 
@@ -280,7 +280,7 @@ async def test_rows_written_in_a_transaction_that_fails_are_gone(world: World) -
     async def change_that_fails() -> None:
         async with in_transaction():
             written = await notify_plan_event(
-                kind=EventKind.PLAN_CANCELLED, plan_id=plan_id, actor_id=None
+                kind=NotificationKind.PLAN_CANCELLED, plan_id=plan_id, actor_id=None
             )
             seen_inside.extend([written, await Notification.filter(kind="PLAN_CANCELLED").count()])
             raise RuntimeError("the change failed after its notifications were written")
@@ -301,8 +301,10 @@ async def test_languages_follow_each_account(world: World) -> None:
     await k2.save()
     try:
         async with in_transaction():
-            await notify_plan_event(kind=EventKind.PLAN_COMPLETED, plan_id=plan_id, actor_id=None)
-        locales = {r.recipient_email: r.locale for r in await rows(EventKind.PLAN_COMPLETED)}
+            await notify_plan_event(
+                kind=NotificationKind.PLAN_COMPLETED, plan_id=plan_id, actor_id=None
+            )
+        locales = {r.recipient_email: r.locale for r in await rows(NotificationKind.PLAN_COMPLETED)}
         assert locales[address(world, "k2")] == "en"
         assert locales[address(world, "staff")] == "id"
         assert locales[mentor_address(world, "M1")] == "id"
@@ -317,7 +319,7 @@ async def test_preferences_are_read_and_changed_by_the_signed_in_account(
     # given the defaults
     body = await gql(PREFERENCES, headers=world.headers("k2"))
     assert {p["mode"] for p in body["data"]["notificationPreferences"]} == {"IMMEDIATE"}
-    assert len(body["data"]["notificationPreferences"]) == len(EventKind)
+    assert len(body["data"]["notificationPreferences"]) == len(NotificationKind)
     version = await dataversion.current()
 
     # when K2's coordinator wants revisions in a digest and no completions
@@ -349,12 +351,15 @@ async def test_preferences_are_read_and_changed_by_the_signed_in_account(
     plan_id = await _world_plan(world)
     async with in_transaction():
         await notify_plan_event(
-            kind=EventKind.PLAN_COMPLETED, plan_id=plan_id, actor_id=None, settings=Settings()
+            kind=NotificationKind.PLAN_COMPLETED,
+            plan_id=plan_id,
+            actor_id=None,
+            settings=Settings(),
         )
         await notify_plan_event(
-            kind=EventKind.PLAN_REVISED, plan_id=plan_id, actor_id=None, settings=Settings()
+            kind=NotificationKind.PLAN_REVISED, plan_id=plan_id, actor_id=None, settings=Settings()
         )
-    completed = {r.recipient_email for r in await rows(EventKind.PLAN_COMPLETED)}
+    completed = {r.recipient_email for r in await rows(NotificationKind.PLAN_COMPLETED)}
     assert address(world, "k2") not in completed
     assert address(world, "staff") in completed
     digest = await Notification.get(kind="PLAN_REVISED", recipient_email=address(world, "k2"))
@@ -389,8 +394,10 @@ async def test_unsubscribe_link_asks_then_turns_the_kind_off_without_an_account(
     mentor = mentor_address(world, "M1")
     plan_id = await _world_plan(world)
     async with in_transaction():
-        await notify_plan_event(kind=EventKind.PLAN_ANSWERED, plan_id=plan_id, actor_id=None)
-    token = make_token(key=secret_key(settings), email=mentor, kinds=[EventKind.PLAN_ANSWERED])
+        await notify_plan_event(kind=NotificationKind.PLAN_ANSWERED, plan_id=plan_id, actor_id=None)
+    token = make_token(
+        key=secret_key(settings), email=mentor, kinds=[NotificationKind.PLAN_ANSWERED]
+    )
     version = await dataversion.current()
 
     # when the link is opened, nothing changes yet: the page asks
@@ -422,7 +429,9 @@ async def test_unsubscribe_link_asks_then_turns_the_kind_off_without_an_account(
 async def test_a_forged_unsubscribe_link_is_refused(
     client: httpx.AsyncClient, world: World
 ) -> None:
-    forged = make_token(key=b"not the hub's key", email=address(world, "k1"), kinds=list(EventKind))
+    forged = make_token(
+        key=b"not the hub's key", email=address(world, "k1"), kinds=list(NotificationKind)
+    )
     for response in [
         await client.get(f"/unsubscribe/{forged}"),
         await client.post(f"/unsubscribe/{forged}"),

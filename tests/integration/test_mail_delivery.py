@@ -11,7 +11,7 @@ from icalendar import Calendar
 from tortoise.transactions import in_transaction
 
 from hub.core import Settings
-from hub.notify import EventKind, notify_plan_event
+from hub.notify import NotificationKind, notify_plan_event
 from hub.notify.delivery import DeliveryWorker, SmtpTarget
 from models.accounts import NotificationPreference
 from models.enums import NotificationStatus, TrainingStatus
@@ -60,7 +60,7 @@ def worker_for(server: MailServer, settings: Settings, **options: object) -> Del
 
 
 async def queue(
-    world: NotificationWorld, kind: EventKind, settings: Settings, **more: object
+    world: NotificationWorld, kind: NotificationKind, settings: Settings, **more: object
 ) -> int:
     async with in_transaction():
         return await notify_plan_event(
@@ -95,7 +95,7 @@ async def test_happy_path_reaches_every_recipient_in_their_language_with_an_invi
     # given a training change queued for the world's plan
     written = await queue(
         world,
-        EventKind.TRAINING_CHANGED,
+        NotificationKind.TRAINING_CHANGED,
         mail_settings,
         training_ids=[world.training.id],
         details="Pindah ke pagi hari",
@@ -172,7 +172,9 @@ async def test_a_cancellation_carries_a_cancel_invite_with_the_same_uid(
     cancelled.status = TrainingStatus.CANCELLED
     cancelled.revision = 3
     await cancelled.save()
-    await queue(world, EventKind.TRAINING_CANCELLED, mail_settings, training_ids=[cancelled.id])
+    await queue(
+        world, NotificationKind.TRAINING_CANCELLED, mail_settings, training_ids=[cancelled.id]
+    )
     with MailServer() as server:
         worker = worker_for(server, mail_settings)
         await worker.drain()
@@ -193,8 +195,8 @@ async def test_server_down_then_back_delivers_everything_once(
     world: NotificationWorld, mail_settings: Settings
 ) -> None:
     # given queued emails and no server listening
-    await queue(world, EventKind.PLAN_REVISED, mail_settings)
-    await queue(world, EventKind.PLAN_COMPLETED, mail_settings)
+    await queue(world, NotificationKind.PLAN_REVISED, mail_settings)
+    await queue(world, NotificationKind.PLAN_COMPLETED, mail_settings)
     server = MailServer()
     worker = worker_for(server, mail_settings)
 
@@ -225,7 +227,7 @@ async def test_server_down_then_back_delivers_everything_once(
 async def test_421_replies_are_retried_until_accepted(
     world: NotificationWorld, mail_settings: Settings
 ) -> None:
-    await queue(world, EventKind.PLAN_ACTIVATED, mail_settings)
+    await queue(world, NotificationKind.PLAN_ACTIVATED, mail_settings)
     recorder = Recorder(on_data=lambda n: "421 4.3.2 Service not available" if n <= 2 else None)
     with MailServer(recorder) as server:
         worker = worker_for(server, mail_settings)
@@ -244,7 +246,9 @@ async def test_550_fails_at_once_and_alone(
     world: NotificationWorld, mail_settings: Settings
 ) -> None:
     # given a server that refuses one recipient for good
-    await queue(world, EventKind.PLAN_CANCELLED, mail_settings, details="Dana tidak tersedia")
+    await queue(
+        world, NotificationKind.PLAN_CANCELLED, mail_settings, details="Dana tidak tersedia"
+    )
     refused = world.email("coordinator")
     recorder = Recorder(refuse_rcpt={refused: "550 5.1.1 No such user"})
     with MailServer(recorder) as server:
@@ -265,7 +269,7 @@ async def test_550_fails_at_once_and_alone(
 async def test_a_550_reply_to_data_fails_only_that_message(
     world: NotificationWorld, mail_settings: Settings
 ) -> None:
-    await queue(world, EventKind.PLAN_DECLINED, mail_settings)
+    await queue(world, NotificationKind.PLAN_DECLINED, mail_settings)
     recorder = Recorder(on_data=lambda n: "554 5.6.0 Message rejected" if n == 1 else None)
     with MailServer(recorder) as server:
         worker = worker_for(server, mail_settings)
@@ -280,7 +284,7 @@ async def test_a_550_reply_to_data_fails_only_that_message(
 async def test_a_connection_dropped_during_data_is_retried_and_delivered_once(
     world: NotificationWorld, mail_settings: Settings
 ) -> None:
-    await queue(world, EventKind.PLAN_PROPOSED, mail_settings)
+    await queue(world, NotificationKind.PLAN_PROPOSED, mail_settings)
     recorder = Recorder(on_data=lambda n: "drop" if n == 2 else None)
     with MailServer(recorder) as server:
         worker = worker_for(server, mail_settings)
@@ -306,7 +310,7 @@ async def test_temporary_failures_turn_failed_after_the_deadline(
         mail_retry_deadline_seconds=0.2,
         mail_coalesce_seconds=0,
     )
-    await queue(world, EventKind.PLAN_ANSWERED, hasty)
+    await queue(world, NotificationKind.PLAN_ANSWERED, hasty)
     recorder = Recorder(on_data=lambda n: "451 4.3.0 Try again later")
     with MailServer(recorder) as server:
         worker = worker_for(server, hasty)
@@ -335,12 +339,12 @@ async def test_digest_rows_go_out_as_one_email_that_keeps_the_first_message_id(
     await set_preferences(
         email=address,
         changes=[
-            (EventKind.PLAN_ANSWERED, DeliveryMode.DIGEST),
-            (EventKind.PLAN_REVISED, DeliveryMode.DIGEST),
+            (NotificationKind.PLAN_ANSWERED, DeliveryMode.DIGEST),
+            (NotificationKind.PLAN_REVISED, DeliveryMode.DIGEST),
         ],
     )
-    await queue(world, EventKind.PLAN_ANSWERED, mail_settings, details="Setuju")
-    await queue(world, EventKind.PLAN_REVISED, mail_settings)
+    await queue(world, NotificationKind.PLAN_ANSWERED, mail_settings, details="Setuju")
+    await queue(world, NotificationKind.PLAN_REVISED, mail_settings)
     digest_rows = await Notification.filter(recipient_email=address).order_by("id")
     assert [r.kind for r in digest_rows] == ["PLAN_ANSWERED", "PLAN_REVISED"]
     assert all(r.due_at > datetime.now(UTC) for r in digest_rows)
@@ -377,7 +381,7 @@ async def test_several_trainings_carry_one_invite_each(
     await second.save()
     await queue(
         world,
-        EventKind.TRAINING_SCHEDULED,
+        NotificationKind.TRAINING_SCHEDULED,
         mail_settings,
         training_ids=[world.training.id, second.id],
     )
@@ -406,7 +410,7 @@ async def test_the_actor_is_never_a_recipient_by_account_or_by_address(
     # given the staff member acts; a mentor ("twin") shares that address in other capitals
     async with in_transaction():
         written = await notify_plan_event(
-            kind=EventKind.PLAN_REVISED,
+            kind=NotificationKind.PLAN_REVISED,
             plan_id=world.plan.id,
             actor_id=world.accounts["staff"].id,
             settings=mail_settings,

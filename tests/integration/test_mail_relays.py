@@ -14,7 +14,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from tortoise.transactions import in_transaction
 
 from hub.core import Settings
-from hub.notify import EventKind, notify_plan_event
+from hub.notify import NotificationKind, notify_plan_event
 from hub.notify.delivery import DeliveryWorker, parse_smtp_url
 from models.enums import NotificationStatus
 from models.notifications import Notification
@@ -77,7 +77,7 @@ def authenticator(
 async def queue(world: NotificationWorld) -> int:
     async with in_transaction():
         return await notify_plan_event(
-            kind=EventKind.PLAN_PROPOSED,
+            kind=NotificationKind.PLAN_PROPOSED,
             plan_id=world.plan.id,
             actor_id=None,
             settings=Settings(mail_coalesce_seconds=0),

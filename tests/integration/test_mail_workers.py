@@ -16,7 +16,7 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from hub.core import Settings
-from hub.notify import EventKind, notify_plan_event
+from hub.notify import NotificationKind, notify_plan_event
 from hub.notify.delivery import DeliveryWorker, SmtpTarget
 from hub.notify.sink import free_port
 from models.enums import NotificationStatus
@@ -28,10 +28,10 @@ pytestmark = pytest.mark.usefixtures("reference_data")
 
 HUB = [sys.executable, "-m", "hub.cli"]
 EVENTS = [
-    EventKind.PLAN_PROPOSED,
-    EventKind.PLAN_ANSWERED,
-    EventKind.PLAN_ACTIVATED,
-    EventKind.PLAN_COMPLETED,
+    NotificationKind.PLAN_PROPOSED,
+    NotificationKind.PLAN_ANSWERED,
+    NotificationKind.PLAN_ACTIVATED,
+    NotificationKind.PLAN_COMPLETED,
 ]
 
 

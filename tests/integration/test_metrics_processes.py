@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from websockets.asyncio.client import connect
 
 from hub.core import Settings
-from hub.notify import EventKind, notify_plan_event
+from hub.notify import NotificationKind, notify_plan_event
 from models.notifications import Notification
 from tests.api.test_metrics import Samples, parse, value
 from tests.integration.servers import serving
@@ -78,7 +78,7 @@ async def test_counts_of_all_processes_add_up(settings: Settings, tmp_path: Path
         await asyncio.gather(*(one_request(port) for _ in range(REQUESTS)))
         async with in_transaction():
             written = await notify_plan_event(
-                kind=EventKind.PLAN_PROPOSED,
+                kind=NotificationKind.PLAN_PROPOSED,
                 plan_id=world.plan.id,
                 actor_id=None,
                 settings=settings,

@@ -10,7 +10,7 @@ from icalendar import Calendar
 from hub.core import Invalid, SettingsError
 from hub.notify.calendar import training_invite
 from hub.notify.delivery import SmtpTarget, parse_smtp_url, retry_delay
-from hub.notify.outbox import EventKind, next_digest_at
+from hub.notify.outbox import NotificationKind, next_digest_at
 from hub.notify.render import format_day, format_period
 from hub.notify.unsubscribe import make_token, read_token
 
@@ -67,14 +67,16 @@ def test_relay_urls() -> None:
 def test_unsubscribe_tokens_name_address_and_kinds_and_resist_tampering() -> None:
     key = b"k" * 32
     token = make_token(
-        key=key, email=" Siti@Example.org ", kinds=[EventKind.PLAN_REVISED, EventKind.PLAN_ANSWERED]
+        key=key,
+        email=" Siti@Example.org ",
+        kinds=[NotificationKind.PLAN_REVISED, NotificationKind.PLAN_ANSWERED],
     )
     granted = read_token(key=key, token=token)
     assert granted.email == "siti@example.org"
-    assert granted.kinds == (EventKind.PLAN_ANSWERED, EventKind.PLAN_REVISED)
+    assert granted.kinds == (NotificationKind.PLAN_ANSWERED, NotificationKind.PLAN_REVISED)
 
     payload, signature = token.split(".")
-    other = make_token(key=key, email="budi@example.org", kinds=[EventKind.PLAN_REVISED])
+    other = make_token(key=key, email="budi@example.org", kinds=[NotificationKind.PLAN_REVISED])
     for forged in [
         f"{other.split('.')[0]}.{signature}",  # another address under this signature
         f"{payload}.{signature[:-2]}AA",
