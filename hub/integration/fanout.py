@@ -46,6 +46,10 @@ class Delivery:
     parties: list[PlanParty]
     kecamatan_code: str | None
     training: Training | None
+    memo: dict[str, object] = field(default_factory=dict)
+    """What the subscribers of this process share while reading this event (the schema keeps
+    its loaders here, so a row the event's payload needs is read once per process, not once
+    per subscriber)."""
 
     @property
     def position(self) -> int:

@@ -54,6 +54,22 @@ SLOW_CONSUMER = GraphQLError(
 )
 
 
+def _shared_loaders(delivery: Delivery) -> Loaders:
+    """One set of loaders per event and process, shared by its subscribers: the loaders hold
+    rows by key, never by viewer (each field checks what its viewer may see), so the plan a
+    thousand subscribers' payloads name is read once, not a thousand times. They start with
+    the plan and training that the fan-out read with the event."""
+    loaders = delivery.memo.get("loaders")
+    if not isinstance(loaders, Loaders):
+        loaders = Loaders()
+        if delivery.plan is not None:
+            loaders.plan_by_id.prime(delivery.plan.id, delivery.plan)
+        if delivery.training is not None:
+            loaders.training_by_id.prime(delivery.training.id, delivery.training)
+        delivery.memo["loaders"] = loaders
+    return loaders
+
+
 async def _deliveries(
     info: Info, after: str | None, wanted: Callable[[Delivery], bool]
 ) -> AsyncGenerator[Delivery, None]:
@@ -67,7 +83,7 @@ async def _deliveries(
         raise _public(error) from None
     try:
         async for delivery in current_fanout().subscribe(after=position, wanted=wanted):
-            info.context.loaders = Loaders()  # each event is read as it is now
+            info.context.read_again(_shared_loaders(delivery))  # each event as it is now
             yield delivery
     except SlowConsumer:
         raise SLOW_CONSUMER from None
