@@ -22,8 +22,8 @@ import schema
 from hub.core import Settings, decode_global_id, write_transaction
 from hub.integration import EventKind, record_event
 from hub.integration.fanout import current_fanout
-from tests.api.plan_fixtures import World, build_world
-from tests.api.test_plans import active_plan, answer, propose
+from tests.api.plan_fixtures import World, at, build_world
+from tests.api.test_plans import CANCEL, active_plan, answer, proposal, propose
 from tests.conftest import GraphQLClient
 from tests.integration.test_websocket import _free_port
 
@@ -216,6 +216,67 @@ async def test_training_updates_are_public(server: str, gql: GraphQLClient, worl
         "title": "Foto produk kuliner",
         "status": "SCHEDULED",
     }
+
+
+async def test_a_cancelled_plan_cancels_its_public_trainings_for_subscribers(
+    server: str, gql: GraphQLClient, world: World
+) -> None:
+    # Given an anonymous subscriber to Gambir's trainings, and a plan with two trainings
+    second = {
+        "title": "Pengemasan produk",
+        "sectorCode": "KULINER",
+        "startsAt": at(12, 9),
+        "endsAt": at(12, 12),
+        "venue": "Aula Kecamatan Gambir",
+        "capacity": 20,
+        "mentorIds": [world.mentor["M1"]],
+    }
+    first = proposal(world)["trainings"][0]
+    async with subscribed(server, None, TRAINING_UPDATES, {"code": "31.71.01"}) as sub:
+        # that becomes active (both trainings are scheduled and public)
+        plan = await active_plan(gql, world, trainings=[first, second])
+        scheduled = [p["data"]["trainingUpdates"] for p in await sub.payloads(2)]
+        # When the plan is cancelled
+        body = await gql(
+            CANCEL,
+            {"input": {"planId": plan["id"], "version": plan["version"], "reason": "Banjir"}},
+            headers=world.headers("staff"),
+        )
+        assert body["data"]["cancelPlan"]["errors"] == []
+        # Then the subscriber is told each training is cancelled, once
+        cancelled = [p["data"]["trainingUpdates"] for p in await sub.payloads(2)]
+        assert await sub.nothing_within(1.0)
+
+    assert [u["kind"] for u in scheduled] == ["TRAINING_SCHEDULED"] * 2
+    assert sorted(
+        (u["kind"], u["training"]["title"], u["training"]["status"]) for u in cancelled
+    ) == [
+        ("TRAINING_CANCELLED", "Foto produk kuliner", "CANCELLED"),
+        ("TRAINING_CANCELLED", "Pengemasan produk", "CANCELLED"),
+    ]
+    # and a reconnecting subscriber replays the cancellations too, in order
+    after = scheduled[-1]["cursor"]
+    variables = {"code": "31.71.01", "after": after}
+    async with subscribed(server, None, TRAINING_UPDATES, variables) as again:
+        replayed = [p["data"]["trainingUpdates"] for p in await again.payloads(2)]
+    assert [u["cursor"] for u in replayed] == [u["cursor"] for u in cancelled]
+
+
+async def test_a_proposal_cancelled_before_activation_tells_nobody_of_its_trainings(
+    server: str, gql: GraphQLClient, world: World
+) -> None:
+    # Given a proposed plan, whose training was never public
+    plan = (await propose(gql, world))["plan"]
+    async with subscribed(server, None, TRAINING_UPDATES) as sub:
+        # When it is cancelled
+        body = await gql(
+            CANCEL,
+            {"input": {"planId": plan["id"], "version": plan["version"]}},
+            headers=world.headers("k1"),
+        )
+        assert body["data"]["cancelPlan"]["errors"] == []
+        # Then trainingUpdates has nothing to say about it
+        assert await sub.nothing_within(1.5)
 
 
 async def test_a_malformed_or_unknown_cursor_is_invalid(server: str, world: World) -> None:
