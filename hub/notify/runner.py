@@ -3,7 +3,8 @@
 With `HUB_SMTP_URL` unset the process also runs the embedded sink, so mail lands in
 `<data folder>/mail`. SIGTERM or SIGINT stop it gracefully: the message in flight is finished,
 rows claimed but not sent are handed back, the connection is closed with QUIT. Beside the
-delivery it runs the daily retention purge of participants (hub.participation.retention)."""
+delivery it runs the daily retention purges: of participants (hub.participation.retention) and
+of the event stream (hub.integration.retention)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ async def serve_worker(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     outbox.configure(settings)
+    from hub.integration import purge_events_daily
     from hub.participation import purge_daily
 
     async with open_database(settings), mail_target(settings) as target:
@@ -54,12 +56,15 @@ async def serve_worker(
             lease_seconds=lease_seconds,
             batch_size=max(1, batch_size),
         )
-        purging = asyncio.create_task(purge_daily(settings, stop))
+        purging = [
+            asyncio.create_task(purge_daily(settings, stop)),
+            asyncio.create_task(purge_events_daily(settings, stop)),
+        ]
         try:
             await worker.run(stop, parent_pid=parent_pid)
         finally:
             stop.set()
-            await purging
+            await asyncio.gather(*purging)
 
 
 def run_worker(
