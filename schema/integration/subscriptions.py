@@ -14,6 +14,7 @@ from hub.integration import TRAINING_KINDS, EventKind, cursor_of, position_of
 from hub.integration.fanout import Delivery, SlowConsumer, current_fanout
 from schema.context import Info, Loaders
 from schema.integration import types as _types  # noqa: F401 - registers the EventKind enum
+from schema.integration.sharing import share_results
 from schema.plans.types import PlanEvent, Training
 
 
@@ -130,7 +131,11 @@ class IntegrationSubscriptions:
             )
 
         async for delivery in _deliveries(info, after, wanted):
-            yield PlanEvent.from_stream(delivery.event, delivery.event.history)
+            shared = delivery.memo.get("plan_event")
+            if not isinstance(shared, PlanEvent):
+                shared = PlanEvent.from_stream(delivery.event, delivery.event.history)
+                delivery.memo["plan_event"] = share_results(shared, delivery.memo)
+            yield shared
 
     @strawberry.subscription(
         description=(
@@ -153,9 +158,13 @@ class IntegrationSubscriptions:
         async for delivery in _deliveries(info, after, wanted):
             assert delivery.training is not None
             assert delivery.event.kind is not None
-            yield TrainingUpdate(
-                cursor=cursor_of(delivery.position),
-                kind=EventKind(delivery.event.kind),
-                at=delivery.event.at,
-                training=Training.from_model(delivery.training),
-            )
+            update = delivery.memo.get("training_update")
+            if not isinstance(update, TrainingUpdate):
+                update = TrainingUpdate(
+                    cursor=cursor_of(delivery.position),
+                    kind=EventKind(delivery.event.kind),
+                    at=delivery.event.at,
+                    training=Training.from_model(delivery.training),
+                )
+                delivery.memo["training_update"] = share_results(update, delivery.memo)
+            yield update

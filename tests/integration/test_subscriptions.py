@@ -22,6 +22,7 @@ import schema
 from hub.core import Settings, decode_global_id, write_transaction
 from hub.integration import EventKind, record_event
 from hub.integration.fanout import current_fanout
+from schema.integration.sharing import SharingExecutionContext
 from tests.api.plan_fixtures import World, at, build_world
 from tests.api.test_plans import CANCEL, active_plan, answer, proposal, propose
 from tests.conftest import GraphQLClient
@@ -45,6 +46,12 @@ subscription ($code: String, $after: String) {
 """
 
 LATEST = "query { latestEventCursor }"
+
+PLAN_EVENTS_WITH_ACTOR = """
+subscription ($filter: PlanEventFilter) {
+  planEvents(filter: $filter) { kind plan { id } actor { email } }
+}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -192,6 +199,50 @@ async def test_a_viewer_gets_nothing_of_a_plan_it_may_not_see(
         else:
             # Then anonymous clients and partner apps get nothing
             assert await sub.nothing_within(1.5)
+
+
+async def test_subscribers_share_one_execution_per_viewer_and_see_only_their_own(
+    server: str, gql: GraphQLClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the same document from two sockets of one admin, a staff member of the plan's
+    # centre, and a coordinator who may not see the plan, with each execution counted
+    executions: list[str] = []
+    execute = SharingExecutionContext._execute_event
+
+    async def counted(self: SharingExecutionContext, serially: bool | None) -> Any:
+        executions.append(self.context_value.viewer.role.value)
+        return await execute(self, serially)
+
+    monkeypatch.setattr(SharingExecutionContext, "_execute_event", counted)
+    query = PLAN_EVENTS_WITH_ACTOR
+    async with (
+        subscribed(server, world.tokens["admin"], query) as admin,
+        subscribed(server, world.tokens["admin"], query) as same_admin,
+        subscribed(server, world.tokens["staff"], query) as staff,
+        subscribed(server, world.tokens["k3"], query) as k3,
+    ):
+        # When K1's coordinator proposes a plan to the staff's centre
+        plan = (await propose(gql, world, allocations=[], trainings=[]))["plan"]
+        (for_admin,) = await admin.payloads(1)
+        (for_same_admin,) = await same_admin.payloads(1)
+        (for_staff,) = await staff.payloads(1)
+
+        # Then the coordinator of another community gets nothing of it
+        assert await k3.nothing_within(1.0)
+
+    # and the admins get the same result, the proposer's email included
+    assert for_admin == for_same_admin
+    assert for_admin["data"]["planEvents"] == {
+        "kind": "PROPOSED",
+        "plan": {"id": plan["id"]},
+        "actor": {"email": f"k1.{world.tag}@test.example.org"},
+    }
+    # while the staff member, who may see the plan but not the coordinator's email, does not
+    assert for_staff["data"]["planEvents"]["plan"] == {"id": plan["id"]}
+    assert for_staff["data"]["planEvents"]["actor"] == {"email": None}
+    assert [e["extensions"]["code"] for e in for_staff["errors"]] == ["FORBIDDEN"]
+    # and the selection ran once for the two admin sockets, once for the staff member
+    assert sorted(executions) == ["ADMIN", "STAFF"]
 
 
 async def test_filters_narrow_the_events(server: str, gql: GraphQLClient, world: World) -> None:
