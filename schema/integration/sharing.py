@@ -146,6 +146,8 @@ class SharingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         future = results.get(key)
         if future is None:
             future = asyncio.ensure_future(self._execute_event(serially))
+            # Retrieved here too: every subscriber of the key may have left before it ended.
+            future.add_done_callback(_retrieve)
             results[key] = future
         # A subscriber that leaves while the result is made does not cancel it for the others.
         return asyncio.shield(future)
@@ -160,6 +162,11 @@ class SharingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if self._shared is not None and result.data is not None:
             result.data = SharedData(result.data)
         return result
+
+
+def _retrieve(future: asyncio.Future[ExecutionResult]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class SharingTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
