@@ -66,6 +66,7 @@ from hub.web import (
     operation_name as logged_operation,
 )
 from schema.context import Context
+from schema.integration.sharing import SharingTransportWSHandler
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,8 @@ def is_request_error(result: ExecutionResult) -> bool:
 
 class HubGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with the hub's context, GraphiQL page and HTTP error bodies."""
+
+    graphql_transport_ws_handler_class = SharingTransportWSHandler
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(

@@ -541,6 +541,18 @@ def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
+    """`hub events purge`: delete stream-only events older than the retention."""
+    from hub.integration import purge_old_events
+
+    deleted = _run(settings, lambda: purge_old_events(settings))
+    print(
+        f"{deleted} events older than {settings.event_retention_days} days were removed "
+        "(plans' history lines are kept)"
+    )
+    return 0
+
+
 def parse_arguments(
     parser: argparse.ArgumentParser, argv: Sequence[str] | None
 ) -> argparse.Namespace:
@@ -616,6 +628,16 @@ def add_report_commands(commands: Any) -> None:
         help="record today's figures of every kecamatan (the worker does it daily), if missing",
     )
     snapshot.set_defaults(func=cmd_snapshot)
+
+
+def add_event_commands(commands: Any) -> None:
+    events = commands.add_parser("events", help="the event stream of partner integration")
+    events_commands = events.add_subparsers(dest="events_command", required=True)
+    events_commands.add_parser(
+        "purge",
+        help="delete events older than HUB_EVENT_RETENTION_DAYS, except plans' history lines",
+    )
+    events.set_defaults(func=cmd_events)
 
 
 def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
@@ -793,6 +815,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     person.set_defaults(func=cmd_person)
     add_participation_commands(commands)
+    add_event_commands(commands)
 
     backup = commands.add_parser(
         "backup",

@@ -30,6 +30,7 @@ from schema.errors import PublicErrors
 from schema.hygiene import guard_arguments
 from schema.integration.feeds import CalendarFeedMutations
 from schema.integration.queries import IntegrationQueries
+from schema.integration.sharing import SharingExecutionContext
 from schema.integration.subscriptions import IntegrationSubscriptions
 from schema.integration.webhooks import WebhookMutations, WebhookQueries
 from schema.matching.queries import MatchingQueries
@@ -227,6 +228,7 @@ schema = HubSchema(
     subscription=Subscription,
     types=NODE_TYPES,
     config=StrawberryConfig(default_resolver=resolve_attribute),
+    execution_context_class=SharingExecutionContext,
     extensions=[
         lambda: AddValidationRules(
             _limit_rules(

@@ -139,6 +139,13 @@ class Context:
             self._plan_mentor_ids = asyncio.ensure_future(mentors_in_open_plans_of(self.viewer))
         return await self._plan_mentor_ids
 
+    def read_again(self, loaders: Loaders) -> None:
+        """Read the next result of a subscription afresh: with `loaders` (as they are now)
+        and without what was kept for the viewer's earlier results."""
+        self.loaders = loaders
+        self._plan_mentor_ids = None
+        self._registrations_by_training_id = None
+
     def registrations_by_training_id(self) -> RegistrationsByTrainingIdLoader:
         """The registrations the viewer may see, by training (made once per request: it
         depends on the viewer)."""

@@ -55,17 +55,23 @@ class PublicErrors(SchemaExtension):
         yield
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
-        if not errors:
-            return
-        for error in errors:
-            original = error.original_error
-            if original is not None and not isinstance(original, HubError | GraphQLError):
-                rid = current_request_id()
-                log.error(
-                    "unexpected error at %s (request %s)",
-                    error.path,
-                    rid,
-                    exc_info=(type(original), original, original.__traceback__),
-                    extra={"request_id": rid},
-                )
-        result.errors = [public_error(e) for e in errors]  # type: ignore[union-attr]
+        if errors:
+            result.errors = publish(errors)  # type: ignore[union-attr]
+
+
+def publish(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """The errors as clients see them (`public_error`), after logging the unexpected ones. A
+    subscription's events are rewritten one by one (schema/integration/sharing.py): its
+    operation ends only when the subscription does."""
+    for error in errors:
+        original = error.original_error
+        if original is not None and not isinstance(original, HubError | GraphQLError):
+            rid = current_request_id()
+            log.error(
+                "unexpected error at %s (request %s)",
+                error.path,
+                rid,
+                exc_info=(type(original), original, original.__traceback__),
+                extra={"request_id": rid},
+            )
+    return [public_error(e) for e in errors]

@@ -6,7 +6,8 @@ the delivery worker; webhooks_targets.py: the SSRF rules).
 Writing: `record_event(kind=…, plan_id=…, training_id=…, actor_id=…, data=…)` inside the
 change's transaction (`record_history` for a change that is also a line of a plan's history).
 Reading: `events_after(position, limit=…)`, `latest_position()`, and `position_of(cursor)`,
-which refuses a malformed cursor or one older than the retention (`INVALID`)."""
+which refuses a malformed cursor or one older than the retention (`INVALID`). Retention:
+`purge_old_events`, run daily by the delivery worker (`purge_events_daily`, retention.py)."""
 
 from hub.integration.events import HISTORY_EVENT_KINDS, PLAN_KINDS, TRAINING_KINDS, EventKind
 from hub.integration.feeds import (
@@ -18,6 +19,7 @@ from hub.integration.feeds import (
     private_feed,
     rotate_feed,
 )
+from hub.integration.retention import purge_events_daily, purge_old_events
 from hub.integration.stream import (
     cursor_of,
     events_after,
@@ -44,6 +46,8 @@ __all__ = [
     "position_of",
     "private_feed",
     "purge_events",
+    "purge_events_daily",
+    "purge_old_events",
     "record_event",
     "record_history",
     "rotate_feed",

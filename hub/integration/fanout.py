@@ -25,6 +25,7 @@ from hub.access import PUBLIC_TRAINING_PLAN_STATUSES, Viewer, can_see_plan
 from hub.core.database import postgres_dsn
 from hub.core.metrics import SUBSCRIBERS
 from hub.integration.stream import CHANNEL, events_after, latest_position
+from models.enums import PlanStatus, TrainingStatus
 from models.integration import Event
 from models.plans import Plan, PlanParty, Training
 
@@ -47,6 +48,10 @@ class Delivery:
     parties: list[PlanParty]
     kecamatan_code: str | None
     training: Training | None
+    memo: dict[str, object] = field(default_factory=dict)
+    """What the subscribers of this process share while reading this event (the schema keeps
+    its loaders here, so a row the event's payload needs is read once per process, not once
+    per subscriber)."""
 
     @property
     def position(self) -> int:
@@ -58,11 +63,22 @@ class Delivery:
 
     @property
     def public_training(self) -> bool:
-        """A training of an active or completed plan, which everyone may see."""
+        """A training everyone may see or has seen: one of an active or completed plan, or one
+        that was published and then called off with its plan. Cancelling an active plan
+        cancels its scheduled trainings (each gets a `TRAINING_CANCELLED` event in the same
+        transaction); partner apps that showed those trainings must learn that they are off,
+        although a cancelled plan's trainings are no longer listed publicly. A cancelled
+        training with a revision above 0 was scheduled, and so public, while its plan was
+        active (a plan's trainings are scheduled only when it becomes active; a training that
+        never was is PLANNED with revision 0, and its cancellation writes no event)."""
+        if self.training is None or self.plan is None:
+            return False
+        if self.plan.status in PUBLIC_TRAINING_PLAN_STATUSES:
+            return True
         return (
-            self.training is not None
-            and self.plan is not None
-            and self.plan.status in PUBLIC_TRAINING_PLAN_STATUSES
+            self.plan.status == PlanStatus.CANCELLED
+            and self.training.status == TrainingStatus.CANCELLED
+            and self.training.revision > 0
         )
 
 

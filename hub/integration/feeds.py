@@ -1,8 +1,9 @@
 """Calendar feeds (RFC 5545, DESIGN section 10): what a subscribed calendar program sees.
 
-Public feeds list the public trainings (those of ACTIVE and COMPLETED plans) of a kecamatan (the
-host centre's), a kota (its kecamatan's centres) or a community (it organises them, or is an
-accepted party of their plan): SCHEDULED and DONE ones, and CANCELLED ones for
+Public feeds list the public trainings (those of ACTIVE and COMPLETED plans, and those that were
+public and were cancelled with their plan) of a kecamatan (the host centre's), a kota (its
+kecamatan's centres) or a community (it organises them, or is an accepted party of their
+plan): SCHEDULED and DONE ones, and CANCELLED ones for
 `CANCELLED_DAYS` after the cancellation, as `STATUS:CANCELLED` so calendar programs strike
 them. A private feed per account adds the trainings of the account's own plans (its centre's or
 community's, or those it proposed), PLANNED ones and those of proposed plans included, as
@@ -41,7 +42,7 @@ from hub.notify.events import JAKARTA, base_url, mail_host, training_uid
 from hub.notify.unsubscribe import secret_key
 from models.accounts import Account
 from models.directory import Community
-from models.enums import PartyStatus, RegionLevel, TrainingStatus
+from models.enums import PartyStatus, PlanStatus, RegionLevel, TrainingStatus
 from models.feeds import CalendarFeed
 from models.plans import Plan, PlanParty, Training, TrainingOrganiser
 from models.regions import Region
@@ -106,9 +107,18 @@ def _listed(now: datetime) -> Q:
 
 
 def _public(now: datetime) -> Q:
+    """Trainings of ACTIVE and COMPLETED plans, and the trainings that were public and were
+    called off with their plan: cancelling a plan cancels its trainings, and a calendar that
+    showed one must see it struck out, not silently gone. A cancelled training with a revision
+    above 0 of a cancelled plan was scheduled, and so public, while its plan was active (the
+    rule `trainingUpdates` follows, hub/integration/fanout.py); a training that never was is
+    PLANNED with revision 0 and stays out."""
+    called_off = Q(
+        plan__status=PlanStatus.CANCELLED, status=TrainingStatus.CANCELLED, revision__gt=0
+    )
     return (
         _listed(now)
-        & Q(plan__status__in=PUBLIC_TRAINING_PLAN_STATUSES)
+        & (Q(plan__status__in=PUBLIC_TRAINING_PLAN_STATUSES) | called_off)
         & ~Q(status=TrainingStatus.PLANNED)
     )
 

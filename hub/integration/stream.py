@@ -23,8 +23,10 @@ from hub.core import Invalid, is_postgres
 from hub.core.ids import encode_cursor, parse_cursor, quote_input
 from hub.integration.events import EventKind, event_kind_of
 from hub.integration.webhooks import enqueue_deliveries
+from models.enums import WebhookDeliveryStatus
 from models.integration import Event
 from models.plans import Plan, PlanEvent
+from models.webhooks import WebhookDelivery
 
 CHANNEL = "hub_events"
 """The PostgreSQL notification channel of committed events (payload: the position)."""
@@ -147,10 +149,16 @@ async def position_of(
 
 async def purge_events(*, retention_days: int) -> int:
     """Delete the events older than the retention that are not lines of a plan's history
-    (the history keeps its own), never the latest one. Returns the number deleted."""
+    (the history keeps its own) and that no webhook still has to deliver (pending or
+    retrying), never the latest one. Returns the number deleted."""
     latest = await latest_position()
+    undelivered = WebhookDelivery.filter(
+        status__in=(WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.RETRYING),
+        event_id__isnull=False,
+    ).values("event_id")
     return await (
         Event.filter(at__lt=_cutoff(retention_days), position__lt=latest)
         .exclude(position__in=Subquery(PlanEvent.filter(position__isnull=False).values("position")))
+        .exclude(position__in=Subquery(undelivered))
         .delete()
     )

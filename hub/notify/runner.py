@@ -4,8 +4,9 @@ With `HUB_SMTP_URL` unset the process also runs the embedded sink, so mail lands
 `<data folder>/mail`. SIGTERM or SIGINT stop it gracefully: the message in flight is finished,
 rows claimed but not sent are handed back, the connection is closed with QUIT. Beside the
 mail it runs the webhook delivery worker (hub.integration.webhook_worker), the daily
-retention purge of participants (hub.participation.retention) and the daily snapshot of
-every kecamatan's figures (hub.reports.snapshots)."""
+retention purges of participants (hub.participation.retention) and of the event stream
+(hub.integration.retention), and the daily snapshot of every kecamatan's figures
+(hub.reports.snapshots)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ async def serve_worker(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     outbox.configure(settings)
+    from hub.integration import purge_events_daily
     from hub.integration.webhook_worker import WebhookWorker
     from hub.participation import purge_daily
     from hub.reports import snapshot_daily
@@ -58,17 +60,21 @@ async def serve_worker(
             lease_seconds=lease_seconds,
             batch_size=max(1, batch_size),
         )
-        purging = asyncio.create_task(purge_daily(settings, stop))
-        snapshots = asyncio.create_task(snapshot_daily(stop))
-        hooks = WebhookWorker(settings=settings, lease_seconds=lease_seconds)
-        webhooks = asyncio.create_task(hooks.run(stop, parent_pid=parent_pid))
+        background = [
+            asyncio.create_task(purge_daily(settings, stop)),
+            asyncio.create_task(purge_events_daily(settings, stop)),
+            asyncio.create_task(snapshot_daily(stop)),
+            asyncio.create_task(
+                WebhookWorker(settings=settings, lease_seconds=lease_seconds).run(
+                    stop, parent_pid=parent_pid
+                )
+            ),
+        ]
         try:
             await worker.run(stop, parent_pid=parent_pid)
         finally:
             stop.set()
-            await purging
-            await snapshots
-            await webhooks
+            await asyncio.gather(*background)
 
 
 def run_worker(

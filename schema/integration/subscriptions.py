@@ -14,6 +14,7 @@ from hub.integration import TRAINING_KINDS, EventKind, cursor_of, position_of
 from hub.integration.fanout import Delivery, SlowConsumer, current_fanout
 from schema.context import Info, Loaders
 from schema.integration import types as _types  # noqa: F401 - registers the EventKind enum
+from schema.integration.sharing import share_results
 from schema.plans.types import PlanEvent, Training
 
 
@@ -54,6 +55,22 @@ SLOW_CONSUMER = GraphQLError(
 )
 
 
+def _shared_loaders(delivery: Delivery) -> Loaders:
+    """One set of loaders per event and process, shared by its subscribers: the loaders hold
+    rows by key, never by viewer (each field checks what its viewer may see), so the plan a
+    thousand subscribers' payloads name is read once, not a thousand times. They start with
+    the plan and training that the fan-out read with the event."""
+    loaders = delivery.memo.get("loaders")
+    if not isinstance(loaders, Loaders):
+        loaders = Loaders()
+        if delivery.plan is not None:
+            loaders.plan_by_id.prime(delivery.plan.id, delivery.plan)
+        if delivery.training is not None:
+            loaders.training_by_id.prime(delivery.training.id, delivery.training)
+        delivery.memo["loaders"] = loaders
+    return loaders
+
+
 async def _deliveries(
     info: Info, after: str | None, wanted: Callable[[Delivery], bool]
 ) -> AsyncGenerator[Delivery, None]:
@@ -67,7 +84,7 @@ async def _deliveries(
         raise _public(error) from None
     try:
         async for delivery in current_fanout().subscribe(after=position, wanted=wanted):
-            info.context.loaders = Loaders()  # each event is read as it is now
+            info.context.read_again(_shared_loaders(delivery))  # each event as it is now
             yield delivery
     except SlowConsumer:
         raise SLOW_CONSUMER from None
@@ -114,7 +131,11 @@ class IntegrationSubscriptions:
             )
 
         async for delivery in _deliveries(info, after, wanted):
-            yield PlanEvent.from_stream(delivery.event, delivery.event.history)
+            shared = delivery.memo.get("plan_event")
+            if not isinstance(shared, PlanEvent):
+                shared = PlanEvent.from_stream(delivery.event, delivery.event.history)
+                delivery.memo["plan_event"] = share_results(shared, delivery.memo)
+            yield shared
 
     @strawberry.subscription(
         description=(
@@ -137,9 +158,13 @@ class IntegrationSubscriptions:
         async for delivery in _deliveries(info, after, wanted):
             assert delivery.training is not None
             assert delivery.event.kind is not None
-            yield TrainingUpdate(
-                cursor=cursor_of(delivery.position),
-                kind=EventKind(delivery.event.kind),
-                at=delivery.event.at,
-                training=Training.from_model(delivery.training),
-            )
+            update = delivery.memo.get("training_update")
+            if not isinstance(update, TrainingUpdate):
+                update = TrainingUpdate(
+                    cursor=cursor_of(delivery.position),
+                    kind=EventKind(delivery.event.kind),
+                    at=delivery.event.at,
+                    training=Training.from_model(delivery.training),
+                )
+                delivery.memo["training_update"] = share_results(update, delivery.memo)
+            yield update

@@ -43,6 +43,11 @@ mutation ($input: RescheduleTrainingInput!) {
   rescheduleTraining(input: $input) { plan { version } errors { code field message } }
 }
 """
+CANCEL_PLAN = """
+mutation ($input: CancelPlanInput!) {
+  cancelPlan(input: $input) { plan { status } errors { code field message } }
+}
+"""
 CANCEL = """
 mutation ($input: CancelTrainingInput!) {
   cancelTraining(input: $input) { plan { version } errors { code field message } }
@@ -222,6 +227,46 @@ async def test_rescheduled_and_cancelled_trainings_keep_the_invites_uid_and_sequ
     invite = await invite_of(world, "TRAINING_CANCELLED")
     assert (str(invite["UID"]), invite["SEQUENCE"]) == (str(event["UID"]), event["SEQUENCE"])
     assert str(invite["STATUS"]) == "CANCELLED"
+
+
+async def test_the_trainings_of_a_cancelled_plan_stay_struck_out_for_30_days(
+    client: httpx.AsyncClient, gql: GraphQLClient, world: ParticipationWorld
+) -> None:
+    # given Gambir's active plan with its scheduled trainings, and a proposal with a PLANNED one
+    plan = await Plan.get(id=world.plan_id)
+    proposed = await Training.get(id=world.trainings["planned"]).prefetch_related("plan")
+    # when the staff of Gambir cancels both plans
+    for cancelled_plan in (plan, proposed.plan):
+        body = await gql(
+            CANCEL_PLAN,
+            {
+                "input": {
+                    "planId": encode_global_id("Plan", cancelled_plan.id),
+                    "version": cancelled_plan.version,
+                    "reason": "Dana dialihkan",
+                }
+            },
+            headers=world.headers("staff"),
+        )
+        assert body["data"]["cancelPlan"] == {"plan": {"status": "CANCELLED"}, "errors": []}
+    # then every feed that showed the active plan's trainings keeps them, struck out, with the
+    # SEQUENCE of the cancellation's invite; the proposal's training, never public, stays out
+    community = encode_global_id("Community", world.community_id)
+    for path in (GAMBIR, "/calendar/kota/31.71.ics", f"/calendar/community/{community}.ics"):
+        events = events_of((await feed(client, path)).content)
+        assert names_in(world, events) >= {"open", "started", "wide", "recent"}, path
+        assert "planned" not in names_in(world, events), path
+        for name in ("open", "started", "wide"):
+            event = events[uid(world, name)]
+            assert (str(event["STATUS"]), event["SEQUENCE"]) == ("CANCELLED", 2), (path, name)
+    invite = await invite_of(world, "TRAINING_CANCELLED")
+    assert invite["SEQUENCE"] == 2
+    assert str(invite["STATUS"]) == "CANCELLED"
+
+    # and 31 days after the cancellation they are gone from the public feeds
+    await Training.filter(plan_id=world.plan_id).update(updated_at=NOW - dt.timedelta(days=31))
+    events = events_of((await feed(client, GAMBIR)).content)
+    assert names_in(world, events) & {"open", "started", "wide", "recent"} == set()
 
 
 async def invite_of(world: ParticipationWorld, kind: str) -> Event:

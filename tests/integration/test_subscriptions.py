@@ -22,8 +22,9 @@ import schema
 from hub.core import Settings, decode_global_id, write_transaction
 from hub.integration import EventKind, record_event
 from hub.integration.fanout import current_fanout
-from tests.api.plan_fixtures import World, build_world
-from tests.api.test_plans import active_plan, answer, propose
+from schema.integration.sharing import SharingExecutionContext
+from tests.api.plan_fixtures import World, at, build_world
+from tests.api.test_plans import CANCEL, active_plan, answer, proposal, propose
 from tests.conftest import GraphQLClient
 from tests.integration.test_websocket import _free_port
 
@@ -45,6 +46,12 @@ subscription ($code: String, $after: String) {
 """
 
 LATEST = "query { latestEventCursor }"
+
+PLAN_EVENTS_WITH_ACTOR = """
+subscription ($filter: PlanEventFilter) {
+  planEvents(filter: $filter) { kind plan { id } actor { email } }
+}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -194,6 +201,50 @@ async def test_a_viewer_gets_nothing_of_a_plan_it_may_not_see(
             assert await sub.nothing_within(1.5)
 
 
+async def test_subscribers_share_one_execution_per_viewer_and_see_only_their_own(
+    server: str, gql: GraphQLClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the same document from two sockets of one admin, a staff member of the plan's
+    # centre, and a coordinator who may not see the plan, with each execution counted
+    executions: list[str] = []
+    execute = SharingExecutionContext._execute_event
+
+    async def counted(self: SharingExecutionContext, serially: bool | None) -> Any:
+        executions.append(self.context_value.viewer.role.value)
+        return await execute(self, serially)
+
+    monkeypatch.setattr(SharingExecutionContext, "_execute_event", counted)
+    query = PLAN_EVENTS_WITH_ACTOR
+    async with (
+        subscribed(server, world.tokens["admin"], query) as admin,
+        subscribed(server, world.tokens["admin"], query) as same_admin,
+        subscribed(server, world.tokens["staff"], query) as staff,
+        subscribed(server, world.tokens["k3"], query) as k3,
+    ):
+        # When K1's coordinator proposes a plan to the staff's centre
+        plan = (await propose(gql, world, allocations=[], trainings=[]))["plan"]
+        (for_admin,) = await admin.payloads(1)
+        (for_same_admin,) = await same_admin.payloads(1)
+        (for_staff,) = await staff.payloads(1)
+
+        # Then the coordinator of another community gets nothing of it
+        assert await k3.nothing_within(1.0)
+
+    # and the admins get the same result, the proposer's email included
+    assert for_admin == for_same_admin
+    assert for_admin["data"]["planEvents"] == {
+        "kind": "PROPOSED",
+        "plan": {"id": plan["id"]},
+        "actor": {"email": f"k1.{world.tag}@test.example.org"},
+    }
+    # while the staff member, who may see the plan but not the coordinator's email, does not
+    assert for_staff["data"]["planEvents"]["plan"] == {"id": plan["id"]}
+    assert for_staff["data"]["planEvents"]["actor"] == {"email": None}
+    assert [e["extensions"]["code"] for e in for_staff["errors"]] == ["FORBIDDEN"]
+    # and the selection ran once for the two admin sockets, once for the staff member
+    assert sorted(executions) == ["ADMIN", "STAFF"]
+
+
 async def test_filters_narrow_the_events(server: str, gql: GraphQLClient, world: World) -> None:
     plan = (await propose(gql, world))["plan"]
     variables = {"filter": {"planId": plan["id"]}}
@@ -216,6 +267,67 @@ async def test_training_updates_are_public(server: str, gql: GraphQLClient, worl
         "title": "Foto produk kuliner",
         "status": "SCHEDULED",
     }
+
+
+async def test_a_cancelled_plan_cancels_its_public_trainings_for_subscribers(
+    server: str, gql: GraphQLClient, world: World
+) -> None:
+    # Given an anonymous subscriber to Gambir's trainings, and a plan with two trainings
+    second = {
+        "title": "Pengemasan produk",
+        "sectorCode": "KULINER",
+        "startsAt": at(12, 9),
+        "endsAt": at(12, 12),
+        "venue": "Aula Kecamatan Gambir",
+        "capacity": 20,
+        "mentorIds": [world.mentor["M1"]],
+    }
+    first = proposal(world)["trainings"][0]
+    async with subscribed(server, None, TRAINING_UPDATES, {"code": "31.71.01"}) as sub:
+        # that becomes active (both trainings are scheduled and public)
+        plan = await active_plan(gql, world, trainings=[first, second])
+        scheduled = [p["data"]["trainingUpdates"] for p in await sub.payloads(2)]
+        # When the plan is cancelled
+        body = await gql(
+            CANCEL,
+            {"input": {"planId": plan["id"], "version": plan["version"], "reason": "Banjir"}},
+            headers=world.headers("staff"),
+        )
+        assert body["data"]["cancelPlan"]["errors"] == []
+        # Then the subscriber is told each training is cancelled, once
+        cancelled = [p["data"]["trainingUpdates"] for p in await sub.payloads(2)]
+        assert await sub.nothing_within(1.0)
+
+    assert [u["kind"] for u in scheduled] == ["TRAINING_SCHEDULED"] * 2
+    assert sorted(
+        (u["kind"], u["training"]["title"], u["training"]["status"]) for u in cancelled
+    ) == [
+        ("TRAINING_CANCELLED", "Foto produk kuliner", "CANCELLED"),
+        ("TRAINING_CANCELLED", "Pengemasan produk", "CANCELLED"),
+    ]
+    # and a reconnecting subscriber replays the cancellations too, in order
+    after = scheduled[-1]["cursor"]
+    variables = {"code": "31.71.01", "after": after}
+    async with subscribed(server, None, TRAINING_UPDATES, variables) as again:
+        replayed = [p["data"]["trainingUpdates"] for p in await again.payloads(2)]
+    assert [u["cursor"] for u in replayed] == [u["cursor"] for u in cancelled]
+
+
+async def test_a_proposal_cancelled_before_activation_tells_nobody_of_its_trainings(
+    server: str, gql: GraphQLClient, world: World
+) -> None:
+    # Given a proposed plan, whose training was never public
+    plan = (await propose(gql, world))["plan"]
+    async with subscribed(server, None, TRAINING_UPDATES) as sub:
+        # When it is cancelled
+        body = await gql(
+            CANCEL,
+            {"input": {"planId": plan["id"], "version": plan["version"]}},
+            headers=world.headers("k1"),
+        )
+        assert body["data"]["cancelPlan"]["errors"] == []
+        # Then trainingUpdates has nothing to say about it
+        assert await sub.nothing_within(1.5)
 
 
 async def test_a_malformed_or_unknown_cursor_is_invalid(server: str, world: World) -> None:

@@ -1,0 +1,207 @@
+"""One execution per event for the subscribers who would get the same result.
+
+A thousand subscribers of `planEvents` with the same document, the same variables and the same
+viewer get the same bytes for each event; executing the selection a thousand times was most of
+the fan-out's time. Each event's payload object is shared by its subscribers and carries a memo
+(`share_results`); the subscription's executor runs the selection once per event and sharing
+key, and every other subscriber of that key awaits the same result. The key is exactly what the
+result can depend on:
+
+- the document's text and the operation's name;
+- the variables used anywhere below the root field (the root field's own arguments, such as
+  `filter` and `after`, only choose which events arrive, and are already applied);
+- the viewer as a whole (account, role, centre, community, locale): every field that differs
+  between viewers reads it from there, so equal viewers see equal results and a viewer never
+  receives what was executed for another.
+
+The transport then serializes a shared result's `data` once (`SharedData.json`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Hashable, Iterable, Mapping
+from typing import Any, cast
+
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    OperationDefinitionNode,
+    VariableNode,
+    Visitor,
+    print_ast,
+    visit,
+)
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+
+from schema.errors import publish
+
+_RESULTS = "_hub_shared_results"
+
+
+class SharedData(dict[str, Any]):
+    """A result's `data`, shared by every subscriber of one sharing key, with its JSON text once
+    the first of them serialized it."""
+
+    json: str | None = None
+
+
+def share_results(payload: object, memo: dict[str, object]) -> object:
+    """Mark an event's payload object as shared: results executed on it are kept in `memo`
+    (the event's, dropped with it)."""
+    results = memo.setdefault("results", {})
+    object.__setattr__(payload, _RESULTS, results)
+    return payload
+
+
+class _Variables(Visitor):
+    """The variables a selection uses, except in the root fields' arguments."""
+
+    def __init__(self, root_fields: set[int]) -> None:
+        super().__init__()
+        self.root_fields = root_fields
+        self.names: set[str] = set()
+
+    def enter_variable_definition(self, *_: Any) -> Any:
+        return False  # a declaration, not a use
+
+    def enter_field(self, node: FieldNode, *_: Any) -> Any:
+        if id(node) in self.root_fields:
+            # Visit its directives and selection, never its arguments.
+            for directive in node.directives or ():
+                visit(directive, self)
+            if node.selection_set is not None:
+                visit(node.selection_set, self)
+            return False
+        return None
+
+    def enter_variable(self, node: VariableNode, *_: Any) -> Any:
+        self.names.add(node.name.value)
+
+
+def document_key(
+    operation: OperationDefinitionNode,
+    fragments: Iterable[FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+) -> Hashable | None:
+    """What of a subscription's request its events' results depend on, besides the viewer:
+    None when it is not worked out (a fragment at the root), and then nothing is shared."""
+    selections = operation.selection_set.selections
+    if not all(isinstance(s, FieldNode) for s in selections):
+        return None  # a root fragment: not worth the analysis, executed per subscriber
+    root_fields = {id(s) for s in selections}
+    used = _Variables(root_fields)
+    visit(operation, used)
+    for fragment in fragments:
+        visit(fragment, used)
+    values = json.dumps(
+        {name: variables.get(name) for name in sorted(used.names)}, sort_keys=True, default=repr
+    )
+    source = operation.loc.source.body if operation.loc is not None else print_ast(operation)
+    name = operation.name.value if operation.name is not None else None
+    return (source, name, values)
+
+
+class SharingExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor, executing a subscription's event once per sharing key, and
+    giving each event's errors their public form (codes; unexpected ones masked and logged)."""
+
+    _per_event = False
+    _shared: tuple[dict[Hashable, asyncio.Future[ExecutionResult]], Hashable] | None = None
+    _document: tuple[Hashable | None] | None = None
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        executor = cast(SharingExecutionContext, super().build_per_event_executor(payload))
+        executor._per_event = True
+        results = getattr(payload, _RESULTS, None)
+        if results is None:
+            return executor
+        if self._document is None:
+            self._document = (
+                document_key(
+                    self.operation,
+                    self.fragment_definitions.values(),
+                    self.variable_values.coerced,
+                ),
+            )
+        document = self._document[0]
+        viewer = getattr(self.context_value, "viewer", None)
+        if document is not None and viewer is not None:
+            executor._shared = (results, (document, viewer))
+        return executor
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        if not self._per_event:
+            return super().execute_operation(serially)
+        if self._shared is None:
+            return self._execute_event(serially)
+        results, key = self._shared
+        future = results.get(key)
+        if future is None:
+            future = asyncio.ensure_future(self._execute_event(serially))
+            # Retrieved here too: every subscriber of the key may have left before it ended.
+            future.add_done_callback(_retrieve)
+            results[key] = future
+        # A subscriber that leaves while the result is made does not cancel it for the others.
+        return asyncio.shield(future)
+
+    async def _execute_event(self, serially: bool | None) -> ExecutionResult:
+        result = super().execute_operation(serially)
+        if self.is_awaitable(result):
+            result = await result
+        assert isinstance(result, ExecutionResult)
+        if result.errors:
+            result.errors = publish(result.errors)
+        if self._shared is not None and result.data is not None:
+            result.data = SharedData(result.data)
+        return result
+
+
+def _retrieve(future: asyncio.Future[ExecutionResult]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+class SharingTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
+    """graphql-transport-ws, sending a shared result's `data` as the text its first subscriber
+    made of it (the rest of the message, its id, errors and extensions, per subscriber)."""
+
+    async def send_message(self, message: Message) -> None:
+        payload: Any = message.get("payload")
+        socket = getattr(self.websocket, "ws", None)
+        if (
+            message["type"] != "next"
+            or not isinstance(payload, dict)
+            or not isinstance(payload.get("data"), SharedData)
+            or not isinstance(socket, WebSocket)
+        ):
+            await super().send_message(message)
+            return
+        data: SharedData = payload["data"]
+        if data.json is None:
+            data.json = json.dumps(data)
+        parts = [f'{{"id":{json.dumps(message["id"])},"type":"next","payload":{{"data":{data.json}']
+        for name in ("errors", "extensions"):
+            if name in payload:
+                parts.append(f',"{name}":{json.dumps(payload[name])}')
+        parts.append("}}")
+        try:
+            await socket.send_text("".join(parts))
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error
+
+
+__all__ = [
+    "SharedData",
+    "SharingExecutionContext",
+    "SharingTransportWSHandler",
+    "document_key",
+    "share_results",
+]

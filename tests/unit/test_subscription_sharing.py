@@ -1,0 +1,61 @@
+"""Which requests of a subscription share one execution per event (besides the viewer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
+
+from schema.integration.sharing import document_key
+
+DOCUMENT = """
+subscription ($filter: PlanEventFilter, $after: String, $first: Int) {
+  planEvents(filter: $filter, after: $after) { kind plan { trainings(first: $first) { totalCount } } }
+}
+"""
+
+
+def key(document: str, variables: dict[str, Any]) -> object:
+    parsed = parse(document)
+    operation = next(d for d in parsed.definitions if isinstance(d, OperationDefinitionNode))
+    fragments = [d for d in parsed.definitions if isinstance(d, FragmentDefinitionNode)]
+    return document_key(operation, fragments, variables)
+
+
+def test_the_root_fields_arguments_do_not_part_subscribers() -> None:
+    # Given two subscribers that differ only in their cursor and filter
+    first = key(DOCUMENT, {"after": "MTA=", "filter": {"planId": "a"}, "first": 5})
+    second = key(DOCUMENT, {"after": "MjA=", "filter": {"planId": "b"}, "first": 5})
+    # Then their events' results are the same
+    assert first == second is not None
+
+
+def test_a_variable_used_below_the_root_field_parts_them() -> None:
+    assert key(DOCUMENT, {"first": 5}) != key(DOCUMENT, {"first": 6})
+
+
+def test_a_variable_in_a_fragment_or_a_root_directive_parts_them() -> None:
+    document = """
+    subscription ($show: Boolean!, $n: Int) {
+      planEvents @include(if: $show) { ...F }
+    }
+    fragment F on PlanEvent { plan { trainings(first: $n) { totalCount } } }
+    """
+    assert key(document, {"show": True, "n": 1}) != key(document, {"show": False, "n": 1})
+    assert key(document, {"show": True, "n": 1}) != key(document, {"show": True, "n": 2})
+
+
+def test_another_document_or_operation_parts_them() -> None:
+    other = DOCUMENT.replace("kind", "kind at")
+    assert key(DOCUMENT, {}) != key(other, {})
+    named = "subscription A { planEvents { kind } } subscription B { planEvents { kind } }"
+    parsed = parse(named)
+    a, b = parsed.definitions
+    assert isinstance(a, OperationDefinitionNode)
+    assert isinstance(b, OperationDefinitionNode)
+    assert document_key(a, [], {}) != document_key(b, [], {})
+
+
+def test_a_fragment_at_the_root_is_not_shared() -> None:
+    document = "subscription { ...R } fragment R on Subscription { planEvents { kind } }"
+    assert key(document, {}) is None
