@@ -61,6 +61,7 @@ from hub.web import (
 from hub.web import (
     operation_name as logged_operation,
 )
+from schema.compiled import CompiledReads
 from schema.context import Context
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,9 @@ class HubGraphQL(GraphQL[Context, None]):
         self.documents = DocumentAnalyser(max_tokens=settings.max_tokens)
         self.limiter = RateLimiter(budgets=settings.rate_limit, redis_url=settings.redis_url)
         self.proxies = TrustedProxies(settings.trusted_proxies)
+        self.compiled = (
+            CompiledReads(max_tokens=settings.max_tokens) if settings.compiled_reads else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -204,10 +208,31 @@ class HubGraphQL(GraphQL[Context, None]):
         return cost, limit
 
     async def execute(self, request: Request) -> Response:
+        compiled = await self.compiled_read(request)
+        if compiled is not None:
+            return compiled
         try:
             return await self.run(request)
         except HTTPException as error:
             return self.http_error(request, error)
+
+    async def compiled_read(self, request: Request) -> Response | None:
+        """A planned read answered by the compiled path (schema/compiled/), as the executor
+        would answer it; None when the executor must."""
+        incoming = _incoming.get(None)
+        if self.compiled is None or incoming is None or request.method not in {"GET", "POST"}:
+            return None
+        body = await self.compiled.answer(
+            incoming.query,
+            incoming.operation_name,
+            incoming.variables,
+            cost=request.state.cost,
+            max_cost=request.state.max_cost,
+        )
+        if body is None:
+            return None
+        sub_response = await self.get_sub_response(request)
+        return self.create_response(body, sub_response)  # type: ignore[arg-type]
 
     async def respond(self, request: Request, viewer: Viewer) -> Response:
         """Execute, or answer a read from the response cache or with 304 (hub/web/caching.py)."""
