@@ -1,20 +1,21 @@
-"""What the compiled path reads: for each planned field, one `.values()` query for all the
-objects of a level, as the preloaders of schema/*/preload.py do, without model instances.
+"""What the compiled path reads: for each planned field, one statement for all the objects of
+a level, as the preloaders of schema/*/preload.py do, without model instances and without
+building the SQL anew each time (the ids go in as one array parameter on PostgreSQL).
 
 Rows are plain dicts. A relation's loader takes the rows of one level and returns, per row,
 its related row (or None) or its list of rows, in the order the reference path lists them."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from tortoise import connections
+
 from hub import matching
-from models import directory as m
-from models.enums import OPEN_PLAN_STATUSES, RegionLevel
-from models.plans import Allocation
-from models.regions import Region
+from models.enums import OPEN_PLAN_STATUSES
 
 Row = dict[str, Any]
 Loaded = list[Any]
@@ -26,16 +27,42 @@ CENTRE = ("id", "name", "address", "contact_email", "contact_phone", "kecamatan_
 COMMUNITY = ("id", "name", "kind", "description", "audiences", "member_count")
 MENTOR = ("id", "name", "active", "centre_id", "community_id")
 SECTOR = ("id", "code", "name", "name_en")
+_OPEN = ", ".join(f"'{status.value}'" for status in OPEN_PLAN_STATUSES)
+
+
+async def select(sql: str, ids: Sequence[int]) -> list[Row]:
+    """The rows of `sql`, whose `{ids}` stands for the condition "is one of `ids`"."""
+    if not ids:
+        return []
+    client = connections.get("default")
+    if client.capabilities.dialect == "postgres":
+        return list(await client.execute_query_dict(sql.format(ids="= ANY($1::int[])"), [ids]))
+    marks = ",".join("?" * len(ids))
+    return list(await client.execute_query_dict(sql.format(ids=f"IN ({marks})"), list(ids)))
+
+
+def mentor_row(row: Row) -> Row:
+    row["active"] = bool(row["active"])  # SQLite has no booleans
+    return row
+
+
+def community_row(row: Row) -> Row:
+    audiences = row["audiences"]
+    row["audiences"] = json.loads(audiences) if isinstance(audiences, str | bytes) else audiences
+    return row
+
+
+def _cols(columns: Sequence[str], alias: str = "") -> str:
+    return ", ".join(f"{alias}{c}" for c in columns)
 
 
 def _ids(rows: Sequence[Row], key: str) -> list[int]:
     return sorted({row[key] for row in rows if row[key] is not None})
 
 
-async def _by_id(model: Any, columns: Sequence[str], ids: list[int]) -> dict[int, Row]:
-    if not ids:
-        return {}
-    return {row["id"]: row for row in await model.filter(id__in=ids).values(*columns)}
+async def _by_id(table: str, columns: Sequence[str], ids: list[int]) -> dict[int, Row]:
+    found = await select(f"SELECT {_cols(columns)} FROM {table} WHERE id {{ids}}", ids)
+    return {row["id"]: row for row in found}
 
 
 def _one(rows: Sequence[Row], key: str, found: dict[int, Row]) -> Loaded:
@@ -50,12 +77,13 @@ def _groups(rows: Sequence[Row], children: list[Row], key: str) -> Loaded:
 
 
 async def kecamatan_kota(rows: Sequence[Row]) -> Loaded:
-    return _one(rows, "parent_id", await _by_id(Region, REGION, _ids(rows, "parent_id")))
+    return _one(rows, "parent_id", await _by_id("region", REGION, _ids(rows, "parent_id")))
 
 
 async def kecamatan_centre(rows: Sequence[Row]) -> Loaded:
-    ids = _ids(rows, "id")
-    found = await m.Centre.filter(kecamatan_id__in=ids).values(*CENTRE) if ids else []
+    found = await select(
+        f"SELECT {_cols(CENTRE)} FROM centre WHERE kecamatan_id {{ids}}", _ids(rows, "id")
+    )
     by_kecamatan = {row["kecamatan_id"]: row for row in found}
     return [by_kecamatan.get(row["id"]) for row in rows]
 
@@ -90,25 +118,24 @@ async def need_sector(rows: Sequence[Row]) -> Loaded:
 
 
 async def kota_kecamatans(rows: Sequence[Row]) -> Loaded:
-    ids = _ids(rows, "id")
-    found = (
-        await Region.filter(parent_id__in=ids, level=RegionLevel.KECAMATAN)
-        .order_by("code")
-        .values(*REGION)
-        if ids
-        else []
+    found = await select(
+        f"SELECT {_cols(REGION)} FROM region WHERE level = 'KECAMATAN' AND parent_id {{ids}} "
+        "ORDER BY code",
+        _ids(rows, "id"),
     )
     return _groups(rows, found, "parent_id")
 
 
 async def centre_kecamatan(rows: Sequence[Row]) -> Loaded:
-    return _one(rows, "kecamatan_id", await _by_id(Region, REGION, _ids(rows, "kecamatan_id")))
+    return _one(rows, "kecamatan_id", await _by_id("region", REGION, _ids(rows, "kecamatan_id")))
 
 
 async def _mentors_of(rows: Sequence[Row], key: str) -> Loaded:
-    ids = _ids(rows, "id")
-    query = m.Mentor.filter(**{f"{key}__in": ids}).order_by("name", "id")
-    return _groups(rows, await query.values(*MENTOR) if ids else [], key)
+    found = await select(
+        f"SELECT {_cols(MENTOR)} FROM mentor WHERE {key} {{ids}} ORDER BY name, id",
+        _ids(rows, "id"),
+    )
+    return _groups(rows, [mentor_row(row) for row in found], key)
 
 
 async def centre_mentors(rows: Sequence[Row]) -> Loaded:
@@ -120,47 +147,38 @@ async def community_mentors(rows: Sequence[Row]) -> Loaded:
 
 
 async def community_sectors(rows: Sequence[Row]) -> Loaded:
-    ids = _ids(rows, "id")
-    links = (
-        await m.CommunitySector.filter(community_id__in=ids)
-        .order_by("sector_id")
-        .values("community_id", "sector_id")
-        if ids
-        else []
+    links = await select(
+        "SELECT l.community_id, s.id, s.code, s.name, s.name_en FROM community_sector l "
+        "JOIN sector s ON s.id = l.sector_id WHERE l.community_id {ids} ORDER BY l.sector_id",
+        _ids(rows, "id"),
     )
-    sectors = await _by_id(m.Sector, SECTOR, sorted({link["sector_id"] for link in links}))
-    grouped: dict[int, list[Row]] = defaultdict(list)
-    for link in links:
-        grouped[link["community_id"]].append(sectors[link["sector_id"]])
-    return [grouped.get(row["id"], []) for row in rows]
+    return _groups(rows, links, "community_id")
 
 
 async def community_areas(rows: Sequence[Row]) -> Loaded:
-    ids = _ids(rows, "id")
-    links = (
-        await m.CommunityArea.filter(community_id__in=ids)
-        .order_by("region__code")
-        .values("community_id", code="region__code", name="region__name", level="region__level")
-        if ids
-        else []
+    links = await select(
+        "SELECT a.community_id, r.code, r.name, r.level FROM community_area a "
+        "JOIN region r ON r.id = a.region_id WHERE a.community_id {ids} ORDER BY r.code",
+        _ids(rows, "id"),
     )
     return _groups(rows, links, "community_id")
 
 
 async def mentor_skills(rows: Sequence[Row]) -> Loaded:
     ids = _ids(rows, "id")
-    if not ids:
-        return [[] for _ in rows]
-    skills = (
-        await m.MentorSkill.filter(mentor_id__in=ids)
-        .order_by("sector_id")
-        .values("mentor_id", "sector_id", "capacity")
+    skills = await select(
+        "SELECT mentor_id, sector_id, capacity FROM mentor_skill WHERE mentor_id {ids} "
+        "ORDER BY sector_id",
+        ids,
     )
     allocated: dict[tuple[int, int], int] = defaultdict(int)
-    for allocation in await Allocation.filter(
-        mentor_id__in=ids, plan__status__in=OPEN_PLAN_STATUSES
-    ).values("mentor_id", "sector_id", "mentees"):
-        allocated[allocation["mentor_id"], allocation["sector_id"]] += allocation["mentees"]
+    if skills:
+        for allocation in await select(
+            "SELECT a.mentor_id, a.sector_id, a.mentees FROM allocation a "
+            f"JOIN plan p ON p.id = a.plan_id WHERE p.status IN ({_OPEN}) AND a.mentor_id {{ids}}",
+            ids,
+        ):
+            allocated[allocation["mentor_id"], allocation["sector_id"]] += allocation["mentees"]
     for skill in skills:
         used = allocated.get((skill["mentor_id"], skill["sector_id"]), 0)
         skill["free"] = max(0, skill["capacity"] - used)
@@ -168,14 +186,13 @@ async def mentor_skills(rows: Sequence[Row]) -> Loaded:
 
 
 async def skill_sector(rows: Sequence[Row]) -> Loaded:
-    return _one(rows, "sector_id", await _by_id(m.Sector, SECTOR, _ids(rows, "sector_id")))
+    return _one(rows, "sector_id", await _by_id("sector", SECTOR, _ids(rows, "sector_id")))
 
 
 async def mentor_centre(rows: Sequence[Row]) -> Loaded:
-    return _one(rows, "centre_id", await _by_id(m.Centre, CENTRE, _ids(rows, "centre_id")))
+    return _one(rows, "centre_id", await _by_id("centre", CENTRE, _ids(rows, "centre_id")))
 
 
 async def mentor_community(rows: Sequence[Row]) -> Loaded:
-    return _one(
-        rows, "community_id", await _by_id(m.Community, COMMUNITY, _ids(rows, "community_id"))
-    )
+    found = await _by_id("community", COMMUNITY, _ids(rows, "community_id"))
+    return _one(rows, "community_id", {k: community_row(v) for k, v in found.items()})
