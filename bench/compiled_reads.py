@@ -3,7 +3,7 @@ documents.
 
     python bench/compiled_reads.py [EXAMPLES]   # default 500 per role
 
-CI runs the same test with 25 examples per role (tests/api/test_compiled_reads.py); this runs
+CI runs the same test with 20 examples per role (tests/api/test_compiled_reads.py); this runs
 it on the database named by HUB_TEST_DATABASE_URL (SQLite when unset) and prints pytest's
 summary, with the share of the suite's query documents that compile fully."""
 

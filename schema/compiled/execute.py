@@ -11,7 +11,8 @@ the reference executor then answers it, errors and all."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any
 
 from graphql import (
@@ -145,7 +146,7 @@ class Run:
     def __init__(self, context: Executor[Any]) -> None:
         self.context = context
         self.schema = context.schema
-        self.loaded: dict[tuple[int, str], tuple[list[Row], list[Any]]] = {}
+        self.loaded: dict[tuple[int, str], tuple[list[Row], asyncio.Future[list[Any]]]] = {}
 
     def collect(
         self, type_: GraphQLObjectType, details: Sequence[FieldDetails]
@@ -187,21 +188,22 @@ class Run:
             query,
             context.operation,
         ).grouped_field_set
-        data: dict[str, Any] = {}
-        for key, details in grouped.items():
-            name = details[0].node.name.value
-            if name == "__typename":
-                data[key] = query.name
-                continue
-            field_def = query.fields[name]
-            read, _kind = ROOTS[name]
-            args = self.arguments(query, field_def, details[0])
-            try:
-                answer = await read(args, self.asks_total(field_def, details))
-            except HubError as error:
-                raise GiveBack(str(error)) from error
-            data[key] = (await self.complete(field_def, details, [answer]))[0]
-        return data
+        keys = list(grouped)
+        values = await _together(self.root_field(query, details) for details in grouped.values())
+        return dict(zip(keys, values, strict=True))
+
+    async def root_field(self, query: GraphQLObjectType, details: list[FieldDetails]) -> Any:
+        name = details[0].node.name.value
+        if name == "__typename":
+            return query.name
+        field_def = query.fields[name]
+        read, _kind = ROOTS[name]
+        args = self.arguments(query, field_def, details[0])
+        try:
+            answer = await read(args, self.asks_total(field_def, details))
+        except HubError as error:
+            raise GiveBack(str(error)) from error
+        return (await self.complete(field_def, details, [answer]))[0]
 
     def asks_total(self, field_def: GraphQLField, details: Sequence[FieldDetails]) -> bool:
         type_ = get_named_type(field_def.type)
@@ -243,11 +245,11 @@ class Run:
         if not rows:
             return []
         spec = TYPES[type_.name]
-        keys: list[str] = []
-        columns: list[list[Any]] = []
-        for key, field_details in self.collect(type_, details).items():
+        grouped = self.collect(type_, details)
+        columns: list[Any] = []
+        later: list[tuple[int, Awaitable[list[Any]]]] = []
+        for field_details in grouped.values():
             name = field_details[0].node.name.value
-            keys.append(key)
             if name == "__typename":
                 columns.append([type_.name] * len(rows))
                 continue
@@ -256,29 +258,43 @@ class Run:
                 get = field.get
                 columns.append([get(row) for row in rows])
                 continue
-            field_def = type_.fields[name]
-            args = self.arguments(type_, field_def, field_details[0])
-            loaded = await self.load(field, name, rows)
-            if field.kind == "empty":
-                columns.append([not value for value in loaded])
-                continue
-            if field.kind == "connection":
-                try:
-                    loaded = [
-                        slice_page(value, first=args.get("first"), after=args.get("after"))
-                        for value in loaded
-                    ]
-                except HubError as error:
-                    raise GiveBack(str(error)) from error
-            columns.append(await self.complete(field_def, field_details, loaded))
-        return _objects(keys, columns, len(rows))
+            later.append((len(columns), self.relation(type_, name, field, field_details, rows)))
+            columns.append(None)
+        # Sibling relations load side by side (on PostgreSQL each on its own connection).
+        for (position, _), column in zip(later, await _together(c for _, c in later), strict=True):
+            columns[position] = column
+        return _objects(list(grouped), columns, len(rows))
+
+    async def relation(
+        self,
+        type_: GraphQLObjectType,
+        name: str,
+        field: Relation,
+        details: list[FieldDetails],
+        rows: list[Row],
+    ) -> list[Any]:
+        field_def = type_.fields[name]
+        args = self.arguments(type_, field_def, details[0])
+        loaded = await self.load(field, name, rows)
+        if field.kind == "empty":
+            return [not value for value in loaded]
+        if field.kind == "connection":
+            try:
+                loaded = [
+                    slice_page(value, first=args.get("first"), after=args.get("after"))
+                    for value in loaded
+                ]
+            except HubError as error:
+                raise GiveBack(str(error)) from error
+        return await self.complete(field_def, details, loaded)
 
     async def load(self, field: Relation, name: str, rows: list[Row]) -> list[Any]:
+        """The relation's rows for the level, loaded once however many fields read them."""
         key = (id(rows), field.key or name)
         entry = self.loaded.get(key)
         if entry is None or entry[0] is not rows:  # kept with its rows: ids are not reused
-            entry = self.loaded[key] = (rows, await field.load(rows))
-        return entry[1]
+            entry = self.loaded[key] = (rows, asyncio.ensure_future(field.load(rows)))
+        return await entry[1]
 
     async def pages(
         self, type_: GraphQLObjectType, details: Sequence[FieldDetails], pages: list[Page]
@@ -345,3 +361,12 @@ def _objects(keys: list[str], columns: list[list[Any]], count: int) -> list[dict
     if not keys:
         return [{} for _ in range(count)]
     return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+async def _together(awaitables: Iterable[Awaitable[Any]]) -> list[Any]:
+    """The results of `awaitables` run side by side; the first failure once all are done."""
+    results = await asyncio.gather(*awaitables, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results

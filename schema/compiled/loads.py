@@ -165,28 +165,30 @@ async def community_areas(rows: Sequence[Row]) -> Loaded:
 
 
 async def mentor_skills(rows: Sequence[Row]) -> Loaded:
-    ids = _ids(rows, "id")
+    """Each mentor's skills by sector, with the places its open plans hold and the sector
+    itself, in one statement."""
     skills = await select(
-        "SELECT mentor_id, sector_id, capacity FROM mentor_skill WHERE mentor_id {ids} "
-        "ORDER BY sector_id",
-        ids,
+        "SELECT k.mentor_id, k.capacity, s.id, s.code, s.name, s.name_en, COALESCE(("
+        "SELECT SUM(a.mentees) FROM allocation a JOIN plan p ON p.id = a.plan_id "
+        f"WHERE a.mentor_id = k.mentor_id AND a.sector_id = k.sector_id AND p.status IN ({_OPEN})"
+        "), 0) AS used FROM mentor_skill k JOIN sector s ON s.id = k.sector_id "
+        "WHERE k.mentor_id {ids} ORDER BY k.sector_id",
+        _ids(rows, "id"),
     )
-    allocated: dict[tuple[int, int], int] = defaultdict(int)
-    if skills:
-        for allocation in await select(
-            "SELECT a.mentor_id, a.sector_id, a.mentees FROM allocation a "
-            f"JOIN plan p ON p.id = a.plan_id WHERE p.status IN ({_OPEN}) AND a.mentor_id {{ids}}",
-            ids,
-        ):
-            allocated[allocation["mentor_id"], allocation["sector_id"]] += allocation["mentees"]
-    for skill in skills:
-        used = allocated.get((skill["mentor_id"], skill["sector_id"]), 0)
-        skill["free"] = max(0, skill["capacity"] - used)
-    return _groups(rows, skills, "mentor_id")
+    built = [
+        {
+            "mentor_id": skill["mentor_id"],
+            "capacity": skill["capacity"],
+            "free": max(0, skill["capacity"] - int(skill["used"])),
+            "sector": {k: skill[k] for k in SECTOR},
+        }
+        for skill in skills
+    ]
+    return _groups(rows, built, "mentor_id")
 
 
 async def skill_sector(rows: Sequence[Row]) -> Loaded:
-    return _one(rows, "sector_id", await _by_id("sector", SECTOR, _ids(rows, "sector_id")))
+    return [row["sector"] for row in rows]
 
 
 async def mentor_centre(rows: Sequence[Row]) -> Loaded:

@@ -6,7 +6,7 @@ The corpus: the read documents of the benchmark, every query document written in
 suite (collected from its modules' string constants), and documents hypothesis draws over the
 planned types (fields, aliases, fragments, `@include`/`@skip` on variables, `first`/`after`
 valid and not, `totalCount`, filters). Every document goes to every role. The number of drawn
-examples per role comes from `HUB_COMPILED_EXAMPLES` (CI: 25); `bench/compiled_reads.py` runs
+examples per role comes from `HUB_COMPILED_EXAMPLES` (CI: 20); `bench/compiled_reads.py` runs
 longer."""
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ from hub.core import encode_global_id
 from hub.core.ids import encode_cursor
 from hub.core.settings import Settings
 from models.directory import Community
-from tests.conftest import GRAPHQL, Tokens, make_tokens
+from tests.conftest import GRAPHQL, Tokens, count_statements, make_tokens
 
 pytestmark = pytest.mark.usefixtures("demo_data")
 
 ROLES = (None, "partner", "coordinator", "staff", "admin")
-EXAMPLES = int(os.environ.get("HUB_COMPILED_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("HUB_COMPILED_EXAMPLES", "20"))
 TESTS = Path(__file__).resolve().parents[1]
 
 NESTED = """query Nested {
@@ -491,3 +491,16 @@ def test_drawn_documents_mostly_validate() -> None:
 
     check()
     assert sum(valid) >= 0.7 * len(valid), f"{sum(valid)} of {len(valid)} valid"
+
+
+async def test_compiled_reads_take_one_statement_per_level(pair: Pair) -> None:
+    # Given the nested read over one kota's kecamatan and over all of them
+    one_kota = NESTED.replace("kecamatans(first: 100)", 'kecamatans(filter: {kotaCode: "31.71"})')
+    counts = []
+    for query in (one_kota, NESTED):
+        with count_statements() as counter:
+            response = await pair.compiled.post(GRAPHQL, json={"query": query})
+        assert "errors" not in response.json()
+        counts.append(counter.count)
+    # Then: the page, kota, centre, mentors, skills with their sectors: five, however many
+    assert counts == [5, 5]
