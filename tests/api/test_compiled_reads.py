@@ -504,3 +504,17 @@ async def test_compiled_reads_take_one_statement_per_level(pair: Pair) -> None:
         counts.append(counter.count)
     # Then: the page, kota, centre, mentors, skills with their sectors: five, however many
     assert counts == [5, 5]
+
+
+async def test_get_and_the_graphql_response_media_type_answer_alike(pair: Pair) -> None:
+    # Given a read over GET, asking for application/graphql-response+json
+    params = {"query": KECAMATAN, "variables": '{"code": "31.71.02", "kota": "31.72"}'}
+    headers = {"Accept": "application/graphql-response+json"}
+    # When both paths answer it
+    a = await pair.compiled.get(GRAPHQL, params=params, headers=headers)
+    b = await pair.reference.get(GRAPHQL, params=params, headers=headers)
+    # Then status, media type, validators and body are the same
+    assert a.status_code == b.status_code == 200
+    for header in ("content-type", "etag", "cache-control", "vary"):
+        assert a.headers.get(header) == b.headers.get(header), header
+    assert a.content == b.content
