@@ -13,6 +13,7 @@ from graphql.execution.executor import Executor
 
 from hub.web import ByteBoundedMemo, documents
 from hub.web.limits import digest
+from schema.compiled.connection import one_connection
 from schema.compiled.execute import GiveBack, Run, compiles
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,8 @@ class CompiledReads:
         if isinstance(executor, list):  # variables that do not coerce: the executor says why
             return None
         try:
-            data = await Run(executor).root()
+            async with one_connection():
+                data = await Run(executor).root()
         except GiveBack:
             return None
         except Exception:  # the executor answers it as it answers every failure: masked

@@ -260,7 +260,8 @@ class Run:
                 continue
             later.append((len(columns), self.relation(type_, name, field, field_details, rows)))
             columns.append(None)
-        # Sibling relations load side by side (on PostgreSQL each on its own connection).
+        # Sibling relations load side by side (on PostgreSQL they take turns on the one
+        # connection of the request, schema/compiled/connection.py).
         for (position, _), column in zip(later, await _together(c for _, c in later), strict=True):
             columns[position] = column
         return _objects(list(grouped), columns, len(rows))

@@ -25,10 +25,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
+from tortoise import connections
 
 import schema
 from hub.app import create_app
 from hub.core import encode_global_id
+from hub.core.database import is_postgres
 from hub.core.ids import encode_cursor
 from hub.core.settings import Settings
 from models.directory import Community
@@ -518,3 +520,33 @@ async def test_get_and_the_graphql_response_media_type_answer_alike(pair: Pair) 
     for header in ("content-type", "etag", "cache-control", "vary"):
         assert a.headers.get(header) == b.headers.get(header), header
     assert a.content == b.content
+
+
+async def test_a_compiled_read_takes_one_pooled_connection(
+    compiled_app: Starlette, pair: Pair
+) -> None:
+    # Given the open connections of a PostgreSQL pool, which of them runs a statement noted
+    client = connections.get("default")
+    pool = getattr(client, "_pool", None)
+    if not is_postgres(client) or pool is None:
+        pytest.skip("SQLite has one connection")
+    await pair.compiled.post(GRAPHQL, json={"query": NESTED})  # warm: connections opened
+    used: list[int] = []
+    opened = [h._con for h in pool._holders if h._con is not None]
+    loggers = []
+    for number, connection in enumerate(opened):
+        loggers.append((connection, lambda _query, number=number: used.append(number)))
+        connection.add_query_logger(loggers[-1][1])
+    try:
+        # When the nested read (five statements, siblings side by side) is answered compiled
+        before = compiled_of(compiled_app).answered
+        response = await pair.compiled.post(GRAPHQL, json={"query": NESTED})
+    finally:
+        for connection, logger in loggers:
+            connection.remove_query_logger(logger)
+    # Then its five statements ran on one connection, given back to the pool afterwards
+    assert "errors" not in response.json()
+    assert compiled_of(compiled_app).answered == before + 1
+    assert len(opened) > 1
+    assert len(set(used)) == 1, used
+    assert pool.get_idle_size() == pool.get_size()
