@@ -120,6 +120,11 @@ def benchmark(options: Options, command: str) -> int:
         hub_requests = requests_for("hub", facts, postgraphile_node_id="")
         bodies = {o: hub_requests[o].body for o in OPERATIONS if o in options.operations}
         profile = asyncio.run(profile_requests(options.database_url, options.work_dir, bodies))
+        if options.executor:
+            executor = asyncio.run(
+                profile_requests(options.database_url, options.work_dir, bodies, compiled="off")
+            )
+            profile += "\nThe same with the compiled path off (the executor):\n\n" + executor
     servers = plan_servers(options)
     with contextlib.ExitStack() as stack:
         for server in servers:
@@ -173,6 +178,12 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Options, argparse.Namespace]
     add("--operations", default=",".join(OPERATIONS), help="comma-separated (all)")
     add("--kecamatan", default="31.71.01", help="of the `kecamatan` operation (31.71.01)")
     add("--profile", action="store_true", help="profile one hub request per operation too")
+    add(
+        "--no-executor",
+        action="store_true",
+        help="leave out the hub with the compiled path off (HUB_COMPILED_READS=off)",
+    )
+    add("--two-workers", action="store_true", help="add the hub, cache off, with 2 workers")
     add("--work-dir", type=Path, default=REPO / "bench" / ".work", help="installs and results")
     add("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     add("--port", type=int, default=0, help=argparse.SUPPRESS)
@@ -202,6 +213,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Options, argparse.Namespace]
         kecamatan=args.kecamatan,
         profile=args.profile,
         work_dir=args.work_dir.resolve(),
+        executor=not args.no_executor,
+        two_workers=args.two_workers,
     )
     return options, args
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError, specified_rules
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
@@ -140,6 +140,22 @@ def _limit_rules(
 
 
 _validated = DocumentValidator()
+
+
+def validate(query: str, document: DocumentNode) -> list[GraphQLError]:
+    """The document's validation errors under the rules and limits an operation runs with
+    (graphql-core's, the limits, Strawberry's), from the same memo."""
+    rules = (
+        *specified_rules,
+        *_limit_rules(
+            _limits.max_depth,
+            _limits.max_aliases,
+            _limits.max_tokens,
+            _limits.introspection_enabled,
+        ),
+        *STRAWBERRY_RULES,
+    )
+    return _validated.validate(schema._schema, query, document, rules)
 
 
 class DocumentMemo(SchemaExtension):

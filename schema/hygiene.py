@@ -205,25 +205,32 @@ def _payload(field: GraphQLField, errors: list[UserError]) -> Any:
     return payload_type(**values, errors=errors)
 
 
+def argument_problems(
+    field: GraphQLField, kwargs: dict[str, Any], *, owner: str, mutation: bool = False
+) -> list[Invalid]:
+    """What is wrong with the text arguments `kwargs` (as graphql-core coerced them) of
+    `field`, in the order the guard reports them."""
+    found: list[Invalid] = []
+    for name, argument in field.args.items():
+        if name not in kwargs or not _has_text(argument.type):
+            continue
+        # A mutation's paths start inside its single `input`, as its other errors do.
+        start = [] if mutation else [name]
+        for path, problem in _walk(kwargs[name], argument.type, name, start, owner):
+            label = next((p for p in reversed(path) if not p.isdigit()), name)
+            found.append(Invalid(f"{label} {problem}", field=path or [name]))
+    return found
+
+
 def _guard(field: GraphQLField, *, owner: str, mutation: bool, attribute: str = "resolve") -> None:
     """Put the checks in front of the field's `resolve` (or a subscription's `subscribe`)."""
     resolve: Callable[..., Any] | None = getattr(field, attribute)
     assert resolve is not None, f"{owner} has a field with arguments and no {attribute}"
-    arguments = [(n, a) for n, a in field.args.items() if _has_text(a.type)]
-    if not arguments:
+    if not any(_has_text(a.type) for a in field.args.values()):
         return
 
     def problems(kwargs: dict[str, Any]) -> list[Invalid]:
-        found: list[Invalid] = []
-        for name, argument in arguments:
-            if name not in kwargs:
-                continue
-            # A mutation's paths start inside its single `input`, as its other errors do.
-            start = [] if mutation else [name]
-            for path, problem in _walk(kwargs[name], argument.type, name, start, owner):
-                label = next((p for p in reversed(path) if not p.isdigit()), name)
-                found.append(Invalid(f"{label} {problem}", field=path or [name]))
-        return found
+        return argument_problems(field, kwargs, owner=owner, mutation=mutation)
 
     if mutation:
 

@@ -37,6 +37,8 @@ class Options:
     kecamatan: str
     profile: bool
     work_dir: Path
+    executor: bool = True
+    two_workers: bool = False
 
     @property
     def wrk_threads(self) -> int:

@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import subprocess
+import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from read_compare.common import BenchError, Json, Options
@@ -27,6 +29,35 @@ class WrkResult:
     requests: int
     errors: int  # socket errors and timeouts, plus responses other than 2xx/3xx
     load_average: float  # the machine's 1-minute load average when the run started
+    # CPU used during the run, in cores (CPU seconds per second): the server's processes (its
+    # workers included), PostgreSQL's, and wrk's.
+    cpu_server: float = 0.0
+    cpu_postgres: float = 0.0
+    cpu_wrk: float = 0.0
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds() -> tuple[dict[int, float], float]:
+    """CPU seconds (user + system) so far of the live processes, by process group, and of
+    PostgreSQL's processes together."""
+    groups: dict[int, float] = defaultdict(float)
+    postgres = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / _TICKS
+        groups[int(fields[2])] += seconds
+        if name.startswith("postgres"):
+            postgres += seconds
+    return groups, postgres
 
 
 def parse_wrk(output: str, load_average: float) -> WrkResult:
@@ -90,6 +121,10 @@ def run_wrk(
         server.base_url + server.requests[operation].path,
     ]  # fmt: skip
     load = os.getloadavg()[0]
+    group = server.process.pid if server.process is not None else -1
+    before, postgres_before = cpu_seconds()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
     done = subprocess.run(
         command,
         capture_output=True,
@@ -97,9 +132,20 @@ def run_wrk(
         timeout=seconds + options.wrk_timeout + 30,
         check=False,
     )
+    wall = max(time.monotonic() - started, 1e-6)
+    after, postgres_after = cpu_seconds()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise BenchError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
-    return parse_wrk(done.stdout, load)
+    wrk_seconds = (children.ru_utime - children_before.ru_utime) + (
+        children.ru_stime - children_before.ru_stime
+    )
+    return replace(
+        parse_wrk(done.stdout, load),
+        cpu_server=(after.get(group, 0.0) - before.get(group, 0.0)) / wall,
+        cpu_postgres=(postgres_after - postgres_before) / wall,
+        cpu_wrk=wrk_seconds / wall,
+    )
 
 
 def run_rounds(

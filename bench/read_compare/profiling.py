@@ -61,9 +61,14 @@ PROFILED_REQUESTS = 20
 
 
 async def profile_requests(
-    database_url: str, work_dir: Path, bodies: dict[str, Json], top: int = 12
+    database_url: str,
+    work_dir: Path,
+    bodies: dict[str, Json],
+    top: int = 12,
+    compiled: str = "on",
 ) -> str:
-    """A summary per operation (`bodies`: the hub's request body of each)."""
+    """A summary per operation (`bodies`: the hub's request body of each), with the compiled
+    path on or off (`compiled`)."""
     import httpx
 
     from hub.app import create_app
@@ -76,6 +81,8 @@ async def profile_requests(
             "HUB_CACHE": "off",
             "HUB_WORKER": "off",
             "HUB_AUTO_MIGRATE": "off",
+            "HUB_RATE_LIMIT": "0",  # the load would spend any hourly budget in seconds
+            "HUB_COMPILED_READS": compiled,
         }
     )
     app = create_app(settings)

@@ -44,6 +44,9 @@ class Server:
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     requests: dict[str, Request] = field(default_factory=dict)
+    cache: str = "off"  # the hub's HUB_CACHE
+    compiled: str = "on"  # the hub's HUB_COMPILED_READS
+    workers: int = 1  # the hub's uvicorn workers
 
     @property
     def base_url(self) -> str:
@@ -110,9 +113,27 @@ def plan_servers(options: Options) -> list[Server]:
     """The hub once per cache setting, PostGraphile and the floor, on four fixed ports."""
     caches = {"off": ["off"], "on": ["on"], "both": ["off", "on"]}[options.cache]
     hubs = [
-        Server(f"hub-{cache}", f"hub (cache {cache})", "hub", options.port_base + i, "/healthz")
+        Server(
+            f"hub-{cache}", f"hub (cache {cache})", "hub", options.port_base + i, "/healthz",
+            cache=cache,
+        )
         for i, cache in enumerate(caches)
-    ]
+    ]  # fmt: skip
+    if options.executor and "off" in caches:
+        # The same hub with the compiled path off: the reference executor, side by side.
+        hubs.append(
+            Server(
+                "hub-executor", "hub (cache off, executor)", "hub", options.port_base + 4,
+                "/healthz", compiled="off",
+            )
+        )  # fmt: skip
+    if options.two_workers and "off" in caches:
+        hubs.append(
+            Server(
+                "hub-off-2w", "hub (cache off, 2 workers)", "hub", options.port_base + 5,
+                "/healthz", workers=2,
+            )
+        )  # fmt: skip
     return [
         *hubs,
         Server("postgraphile", "PostGraphile", "postgraphile", options.port_base + 2, "/graphql"),
@@ -124,7 +145,7 @@ def command_of(server: Server, options: Options, node: str, postgraphile_cli: Pa
     if server.kind == "hub":
         return [
             sys.executable, "-m", "uvicorn", "hub.app:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(server.port), "--workers", "1",
+            "--host", "127.0.0.1", "--port", str(server.port), "--workers", str(server.workers),
             "--no-access-log", "--log-level", "warning",
         ]  # fmt: skip
     if server.kind == "postgraphile":
@@ -148,9 +169,11 @@ def environment_of(server: Server, options: Options) -> dict[str, str]:
         env |= {
             "HUB_DATABASE_URL": hub_database_url(options.database_url, options.pool_size),
             "HUB_DATA_DIR": str(options.work_dir / "hub-data"),
-            "HUB_CACHE": server.key.removeprefix("hub-"),
+            "HUB_CACHE": server.cache,
+            "HUB_COMPILED_READS": server.compiled,
             "HUB_WORKER": "off",
             "HUB_AUTO_MIGRATE": "off",  # the benchmark migrated before starting it
+            "HUB_RATE_LIMIT": "0",  # the load would spend any hourly budget in seconds
         }
     return env
 

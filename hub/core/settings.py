@@ -139,6 +139,8 @@ class Settings:
     mail_coalesce_seconds: float = 120.0
     secret_key: str | None = None
     cache_enabled: bool = True
+    compiled_reads: bool = True
+    """Planned reads answered by the compiled path (schema/compiled/); off: always the executor."""
     auto_migrate: bool = True
     worker_enabled: bool = True
     cors_origins: tuple[str, ...] = ()
@@ -194,6 +196,7 @@ class Settings:
             mail_coalesce_seconds=_number(env, "HUB_MAIL_COALESCE_SECONDS", 120.0),
             secret_key=env.get("HUB_SECRET_KEY", "").strip() or None,
             cache_enabled=_flag(env, "HUB_CACHE", default=True),
+            compiled_reads=_flag(env, "HUB_COMPILED_READS", default=True),
             auto_migrate=_flag(env, "HUB_AUTO_MIGRATE", default=True),
             worker_enabled=_flag(env, "HUB_WORKER", default=True),
             cors_origins=origins,

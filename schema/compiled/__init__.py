@@ -1,0 +1,93 @@
+"""Compiled execution of planned reads (schema/compiled/execute.py): a query over the planned
+types is answered from rows without graphql-core's field-by-field completion; any other
+operation, and any request the compiled path is not sure to answer exactly as the reference
+executor would, is left to the executor (`answer` returns None)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+from graphql.execution.executor import Executor
+
+from hub.web import ByteBoundedMemo, documents
+from hub.web.limits import digest
+from schema.compiled.connection import one_connection
+from schema.compiled.execute import GiveBack, Run, compiles
+
+log = logging.getLogger(__name__)
+
+PLANS_BUDGET_BYTES = 1 << 20
+"""The memo of which documents compile: about 100 bytes an entry."""
+
+
+class CompiledReads:
+    """The compiled path of one app. What compiles is kept per document and operation name;
+    it does not depend on the viewer, because only fields that every viewer sees alike are
+    compiled (schema/compiled/specs.py)."""
+
+    def __init__(self, *, max_tokens: int) -> None:
+        self.max_tokens = max_tokens
+        self.plans: ByteBoundedMemo[tuple[bytes, str | None], bool] = ByteBoundedMemo(
+            PLANS_BUDGET_BYTES
+        )
+        self.answered = 0
+        """Requests the compiled path answered (for tests and the benchmark)."""
+
+    def compiles(self, query: str, operation_name: str | None) -> bool:
+        """Whether the document parses, validates and its operation compiles fully."""
+        key = (digest(query), operation_name)
+        known = self.plans.get(key)
+        if known is None:
+            known = self._compiles(query, operation_name)
+            self.plans.put(key, known, 100 + len(operation_name or ""))
+        return known
+
+    def _compiles(self, query: str, operation_name: str | None) -> bool:
+        import schema
+
+        try:
+            document = documents.parse(query, max_tokens=self.max_tokens)
+        except GraphQLError:
+            return False
+        if schema.validate(query, document):
+            return False
+        return compiles(schema.schema._schema, document, operation_name)
+
+    async def answer(
+        self,
+        query: str | None,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+        *,
+        cost: int,
+        max_cost: int,
+    ) -> dict[str, Any] | None:
+        """The response body of a compiled read, or None: the executor answers."""
+        import schema
+
+        if query is None or cost > max_cost or not self.compiles(query, operation_name):
+            return None
+        document = documents.parse(query, max_tokens=self.max_tokens)
+        executor = Executor.build(
+            schema.schema._schema,
+            document,
+            raw_variable_values=variables,
+            operation_name=operation_name,
+        )
+        if isinstance(executor, list):  # variables that do not coerce: the executor says why
+            return None
+        try:
+            async with one_connection():
+                data = await Run(executor).root()
+        except GiveBack:
+            return None
+        except Exception:  # the executor answers it as it answers every failure: masked
+            log.exception("the compiled path failed; the executor answers")
+            return None
+        self.answered += 1
+        return {"data": data, "extensions": {"cost": {"requested": cost, "maxCost": max_cost}}}
+
+
+__all__ = ["CompiledReads", "GiveBack"]

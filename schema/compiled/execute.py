@@ -1,0 +1,373 @@
+"""Lean completion of planned reads: a validated query whose every field is compiled
+(schema/compiled/specs.py) is answered from `.values()` rows with plain dicts, level by level,
+without graphql-core's per-field execution, resolve infos, awaitables or model instances.
+
+Field collection (fragments, `@include`/`@skip`, aliases, merging) and argument coercion are
+graphql-core's own functions, run once per selection set and level rather than once per
+object, so keys, their order and the arguments are what the reference executor sees. Anything
+the reference path would answer with an error (a bad argument, a non-null field without a
+value) makes the compiled path give the request back (`GiveBack`): reads change nothing, so
+the reference executor then answers it, errors and all."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable, Sequence
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+)
+from graphql.execution.collect_fields import (
+    FieldDetails,
+    collect_fields,
+    collect_subfields,
+)
+from graphql.execution.executor import Executor
+from graphql.execution.values import get_argument_values
+
+from hub.core import HubError
+from hub.core.ids import encode_cursor
+from schema.compiled.loads import Row
+from schema.compiled.roots import ROOTS, Page, slice_page
+from schema.compiled.specs import (
+    CONNECTION_FIELDS,
+    EDGE_FIELDS,
+    PAGE_INFO_FIELDS,
+    TYPES,
+    Relation,
+    Scalar,
+)
+from schema.hygiene import argument_problems
+
+
+class GiveBack(Exception):
+    """The compiled path does not answer this request; the reference executor does."""
+
+
+def compiles(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> bool:
+    """Whether every field the operation can select, in every fragment and whatever its
+    directives, is compiled: a static check of a valid document, kept per document."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        if len(operations) != 1:
+            return False
+        operation = operations[0]
+    else:
+        named = [o for o in operations if o.name and o.name.value == operation_name]
+        if len(named) != 1:
+            return False
+        operation = named[0]
+    if operation.operation is not OperationType.QUERY:
+        return False
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    query = schema.query_type
+    assert query is not None
+    for field in _fields(operation.selection_set, fragments, set()):
+        if field.name.value not in ROOTS:
+            return False
+        field_def = query.fields[field.name.value]
+        if not _compiles(schema, get_named_type(field_def.type), field.selection_set, fragments):
+            return False
+    return True
+
+
+def _fields(
+    selection_set: SelectionSetNode | None,
+    fragments: dict[str, FragmentDefinitionNode],
+    seen: set[str],
+) -> list[FieldNode]:
+    """Every field of a selection set, through fragments, whatever the directives."""
+    found: list[FieldNode] = []
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            found.append(selection)
+        elif isinstance(selection, InlineFragmentNode):
+            found += _fields(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in seen or name not in fragments:
+                continue
+            found += _fields(fragments[name].selection_set, fragments, seen | {name})
+    return found
+
+
+def _compiles(
+    schema: GraphQLSchema,
+    type_: Any,
+    selection_set: SelectionSetNode | None,
+    fragments: dict[str, FragmentDefinitionNode],
+) -> bool:
+    if not isinstance(type_, GraphQLObjectType):
+        return False
+    name = type_.name
+    if name == "PageInfo":
+        allowed: set[str] | dict[str, Any] = PAGE_INFO_FIELDS
+    elif name.endswith("Connection"):
+        allowed = CONNECTION_FIELDS
+    elif name.endswith("Edge"):
+        allowed = EDGE_FIELDS
+    elif name in TYPES:
+        allowed = TYPES[name]
+    else:
+        return False
+    for field in _fields(selection_set, fragments, set()):
+        field_name = field.name.value
+        if field_name == "__typename":
+            continue
+        if field_name not in allowed or field_name not in type_.fields:
+            return False
+        named = get_named_type(type_.fields[field_name].type)
+        if field.selection_set is not None and not _compiles(
+            schema, named, field.selection_set, fragments
+        ):
+            return False
+    return True
+
+
+class Run:
+    """One compiled execution: the coerced variables and the rows read so far."""
+
+    def __init__(self, context: Executor[Any]) -> None:
+        self.context = context
+        self.schema = context.schema
+        self.loaded: dict[tuple[int, str], tuple[list[Row], asyncio.Future[list[Any]]]] = {}
+
+    def collect(
+        self, type_: GraphQLObjectType, details: Sequence[FieldDetails]
+    ) -> dict[str, list[FieldDetails]]:
+        context = self.context
+        return collect_subfields(
+            self.schema,
+            context.fragments,
+            context.variable_values,
+            context.operation,
+            type_,
+            list(details),
+        ).grouped_field_set
+
+    def arguments(
+        self, owner: GraphQLObjectType, field_def: GraphQLField, details: FieldDetails
+    ) -> dict[str, Any]:
+        if not field_def.args:
+            return {}
+        args = get_argument_values(
+            field_def,
+            details.node,
+            self.context.variable_values,
+            details.fragment_variable_values,
+        )
+        name = f"{owner.name}.{details.node.name.value}"
+        if argument_problems(field_def, args, owner=name):
+            raise GiveBack(f"{name}: an argument the reference path refuses")
+        return args
+
+    async def root(self) -> dict[str, Any]:
+        context = self.context
+        query = self.schema.query_type
+        assert query is not None
+        grouped = collect_fields(
+            self.schema,
+            context.fragments,
+            context.variable_values,
+            query,
+            context.operation,
+        ).grouped_field_set
+        keys = list(grouped)
+        values = await _together(self.root_field(query, details) for details in grouped.values())
+        return dict(zip(keys, values, strict=True))
+
+    async def root_field(self, query: GraphQLObjectType, details: list[FieldDetails]) -> Any:
+        name = details[0].node.name.value
+        if name == "__typename":
+            return query.name
+        field_def = query.fields[name]
+        read, _kind = ROOTS[name]
+        args = self.arguments(query, field_def, details[0])
+        try:
+            answer = await read(args, self.asks_total(field_def, details))
+        except HubError as error:
+            raise GiveBack(str(error)) from error
+        return (await self.complete(field_def, details, [answer]))[0]
+
+    def asks_total(self, field_def: GraphQLField, details: Sequence[FieldDetails]) -> bool:
+        type_ = get_named_type(field_def.type)
+        if not isinstance(type_, GraphQLObjectType) or not type_.name.endswith("Connection"):
+            return False
+        return any(
+            d[0].node.name.value == "totalCount" for d in self.collect(type_, details).values()
+        )
+
+    async def complete(
+        self, field_def: GraphQLField, details: Sequence[FieldDetails], values: list[Any]
+    ) -> list[Any]:
+        """The JSON of a relation's value for each parent: an object (or None), a list of
+        objects, or a page of a connection."""
+        type_: Any = field_def.type
+        non_null = isinstance(type_, GraphQLNonNull)
+        if non_null:
+            type_ = type_.of_type
+        if isinstance(type_, GraphQLList):
+            item = type_.of_type
+            item = item.of_type if isinstance(item, GraphQLNonNull) else item
+            assert isinstance(item, GraphQLObjectType)
+            flat = [row for rows in values for row in rows]
+            done = iter(await self.objects(item, details, flat))
+            return [[next(done) for _ in rows] for rows in values]
+        assert isinstance(type_, GraphQLObjectType)
+        if type_.name.endswith("Connection"):
+            return await self.pages(type_, details, values)
+        if non_null and any(v is None for v in values):
+            raise GiveBack(f"{field_def.type}: a non-null value is missing")
+        present = [v for v in values if v is not None]
+        done = iter(await self.objects(type_, details, present))
+        return [None if v is None else next(done) for v in values]
+
+    async def objects(
+        self, type_: GraphQLObjectType, details: Sequence[FieldDetails], rows: list[Row]
+    ) -> list[dict[str, Any]]:
+        """Each row as the JSON object its selection asks for."""
+        if not rows:
+            return []
+        spec = TYPES[type_.name]
+        grouped = self.collect(type_, details)
+        columns: list[Any] = []
+        later: list[tuple[int, Awaitable[list[Any]]]] = []
+        for field_details in grouped.values():
+            name = field_details[0].node.name.value
+            if name == "__typename":
+                columns.append([type_.name] * len(rows))
+                continue
+            field = spec[name]
+            if isinstance(field, Scalar):
+                get = field.get
+                columns.append([get(row) for row in rows])
+                continue
+            later.append((len(columns), self.relation(type_, name, field, field_details, rows)))
+            columns.append(None)
+        # Sibling relations load side by side (on PostgreSQL they take turns on the one
+        # connection of the request, schema/compiled/connection.py).
+        for (position, _), column in zip(later, await _together(c for _, c in later), strict=True):
+            columns[position] = column
+        return _objects(list(grouped), columns, len(rows))
+
+    async def relation(
+        self,
+        type_: GraphQLObjectType,
+        name: str,
+        field: Relation,
+        details: list[FieldDetails],
+        rows: list[Row],
+    ) -> list[Any]:
+        field_def = type_.fields[name]
+        args = self.arguments(type_, field_def, details[0])
+        loaded = await self.load(field, name, rows)
+        if field.kind == "empty":
+            return [not value for value in loaded]
+        if field.kind == "connection":
+            try:
+                loaded = [
+                    slice_page(value, first=args.get("first"), after=args.get("after"))
+                    for value in loaded
+                ]
+            except HubError as error:
+                raise GiveBack(str(error)) from error
+        return await self.complete(field_def, details, loaded)
+
+    async def load(self, field: Relation, name: str, rows: list[Row]) -> list[Any]:
+        """The relation's rows for the level, loaded once however many fields read them."""
+        key = (id(rows), field.key or name)
+        entry = self.loaded.get(key)
+        if entry is None or entry[0] is not rows:  # kept with its rows: ids are not reused
+            entry = self.loaded[key] = (rows, asyncio.ensure_future(field.load(rows)))
+        return await entry[1]
+
+    async def pages(
+        self, type_: GraphQLObjectType, details: Sequence[FieldDetails], pages: list[Page]
+    ) -> list[dict[str, Any]]:
+        """Each page as the JSON of the connection its selection asks for."""
+        keys: list[str] = []
+        columns: list[list[Any]] = []
+        for key, field_details in self.collect(type_, details).items():
+            name = field_details[0].node.name.value
+            keys.append(key)
+            if name == "__typename":
+                columns.append([type_.name] * len(pages))
+            elif name == "totalCount":
+                columns.append([page.total for page in pages])
+            elif name == "pageInfo":
+                columns.append(self.page_infos(type_.fields[name], field_details, pages))
+            else:
+                edge = get_named_type(type_.fields[name].type)
+                assert isinstance(edge, GraphQLObjectType)
+                columns.append(await self.edges(edge, field_details, pages))
+        return _objects(keys, columns, len(pages))
+
+    def page_infos(
+        self, field_def: GraphQLField, details: Sequence[FieldDetails], pages: list[Page]
+    ) -> list[dict[str, Any]]:
+        type_ = get_named_type(field_def.type)
+        assert isinstance(type_, GraphQLObjectType)
+        grouped = self.collect(type_, details)
+        infos = []
+        for page in pages:
+            last = page.start + len(page.rows) - 1
+            values = {
+                "__typename": type_.name,
+                "hasNextPage": page.has_next,
+                "hasPreviousPage": page.start > 0,
+                "startCursor": encode_cursor(page.start) if page.rows else None,
+                "endCursor": encode_cursor(last) if page.rows else None,
+            }
+            infos.append({key: values[d[0].node.name.value] for key, d in grouped.items()})
+        return infos
+
+    async def edges(
+        self, type_: GraphQLObjectType, details: Sequence[FieldDetails], pages: list[Page]
+    ) -> list[list[dict[str, Any]]]:
+        grouped = self.collect(type_, details)
+        flat = [(page.start + i, row) for page in pages for i, row in enumerate(page.rows)]
+        columns: list[list[Any]] = []
+        for field_details in grouped.values():
+            name = field_details[0].node.name.value
+            if name == "__typename":
+                columns.append([type_.name] * len(flat))
+            elif name == "cursor":
+                columns.append([encode_cursor(offset) for offset, _ in flat])
+            else:
+                node = get_named_type(type_.fields[name].type)
+                assert isinstance(node, GraphQLObjectType)
+                columns.append(await self.objects(node, field_details, [row for _, row in flat]))
+        edges = iter(_objects(list(grouped), columns, len(flat)))
+        return [[next(edges) for _ in page.rows] for page in pages]
+
+
+def _objects(keys: list[str], columns: list[list[Any]], count: int) -> list[dict[str, Any]]:
+    """`count` objects from one column of values per key (no keys: every field skipped)."""
+    if not keys:
+        return [{} for _ in range(count)]
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+async def _together(awaitables: Iterable[Awaitable[Any]]) -> list[Any]:
+    """The results of `awaitables` run side by side; the first failure once all are done."""
+    results = await asyncio.gather(*awaitables, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results

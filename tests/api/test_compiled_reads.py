@@ -1,0 +1,552 @@
+"""Differential tests of compiled reads (schema/compiled/): the same request, from the same
+caller, answered by an app with the compiled path and by one without it (`HUB_COMPILED_READS=
+off`) gives the same body, byte for byte: values, key order, errors, extensions.
+
+The corpus: the read documents of the benchmark, every query document written in the test
+suite (collected from its modules' string constants), and documents hypothesis draws over the
+planned types (fields, aliases, fragments, `@include`/`@skip` on variables, `first`/`after`
+valid and not, `totalCount`, filters). Every document goes to every role. The number of drawn
+examples per role comes from `HUB_COMPILED_EXAMPLES` (CI: 20); `bench/compiled_reads.py` runs
+longer."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import graphql
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.applications import Starlette
+from tortoise import connections
+
+import schema
+from hub.app import create_app
+from hub.core import encode_global_id
+from hub.core.database import is_postgres
+from hub.core.ids import encode_cursor
+from hub.core.settings import Settings
+from models.directory import Community
+from tests.conftest import GRAPHQL, Tokens, count_statements, make_tokens
+
+pytestmark = pytest.mark.usefixtures("demo_data")
+
+ROLES = (None, "partner", "coordinator", "staff", "admin")
+EXAMPLES = int(os.environ.get("HUB_COMPILED_EXAMPLES", "20"))
+TESTS = Path(__file__).resolve().parents[1]
+
+NESTED = """query Nested {
+  kecamatans(first: 100) { edges { node {
+    code name kota { name }
+    centre { name mentors(first: 100) { edges { node {
+      name active skills { capacity sector { code name } }
+    } } } }
+  } } }
+}"""
+
+KECAMATAN = """query Kecamatan($code: String!, $kota: String!) {
+  kecamatan(code: $code) { code name centre { name } needs { sector { code } demand } }
+  communities(first: 100, filter: {areaCode: $kota, includeAnywhere: false}) {
+    edges { node { name kind } }
+  }
+}"""
+
+EVERYTHING = """query Everything($flag: Boolean!, $after: String) {
+  kotas { __typename id code name officialName
+    kecamatans(first: 3, after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage
+      startCursor endCursor } edges { cursor node { ...K } } } }
+  sectors { code name nameEn }
+  c: communities(first: 5, filter: {kind: SECTOR}) { totalCount edges { node {
+    id name kind description audiences memberCount servesAnywhere
+    areas { code name level } sectors { code }
+    mentors(first: 2) { totalCount edges { node { ...M } } } } } }
+  mentors(first: 7, filter: {active: true}) { edges { node { ...M centre { id kecamatan { code } } } } }
+  kota(code: "31.71") { name }
+  missing: kecamatan(code: "99.99.99") { name }
+}
+fragment K on Kecamatan { id code lat lon name @include(if: $flag) kota { code }
+  centre { id name address contactEmail contactPhone } needs { sector { code } demand supply
+  gap waiting } }
+fragment M on Mentor { __typename id name active @skip(if: $flag)
+  skills { capacity free sector { code nameEn } } community { name } }
+"""
+
+
+@pytest.fixture(scope="module")
+def compiled_app(app: Starlette, settings: Settings) -> Starlette:
+    return create_app(replace(settings, cache_enabled=False, compiled_reads=True))
+
+
+@pytest.fixture(scope="module")
+def reference_app(app: Starlette, settings: Settings) -> Starlette:
+    return create_app(replace(settings, cache_enabled=False, compiled_reads=False))
+
+
+@pytest.fixture(scope="module")
+async def tokens(demo_data: None) -> Tokens:
+    return await make_tokens()
+
+
+class Pair:
+    """Posts a request to both apps and says whether their bodies differ."""
+
+    def __init__(
+        self, compiled: httpx.AsyncClient, reference: httpx.AsyncClient, tokens: Tokens
+    ) -> None:
+        self.compiled, self.reference, self.tokens = compiled, reference, tokens
+
+    async def differences(
+        self, query: str, variables: dict[str, Any] | None, who: str | None
+    ) -> list[str]:
+        body: dict[str, Any] = {"query": query}
+        if variables is not None:
+            body["variables"] = variables
+        headers = self.tokens.headers(who)
+        a = await self.compiled.post(GRAPHQL, json=body, headers=headers)
+        b = await self.reference.post(GRAPHQL, json=body, headers=headers)
+        if (a.status_code, a.content) == (b.status_code, b.content):
+            return []
+        return [
+            f"as {who or 'anonymous'}, {variables}:\n{query}\ncompiled {a.status_code} "
+            f"{a.text[:600]}\nreference {b.status_code} {b.text[:600]}"
+        ]
+
+
+@pytest.fixture
+async def pair(
+    compiled_app: Starlette, reference_app: Starlette, tokens: Tokens
+) -> AsyncIterator[Pair]:
+    def client(app: Starlette) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub.test")
+
+    async with client(compiled_app) as compiled, client(reference_app) as reference:
+        yield Pair(compiled, reference, tokens)
+
+
+def compiled_of(app: Starlette) -> Any:
+    """The app's compiled path (its GraphQL route's endpoint holds it)."""
+    for route in app.routes:
+        compiled = getattr(getattr(route, "endpoint", None), "compiled", None)
+        if compiled is not None:
+            return compiled
+    raise AssertionError("the app has no compiled path")
+
+
+async def test_the_benchmark_reads_compile_and_answer_alike(
+    pair: Pair, compiled_app: Starlette
+) -> None:
+    # Given the two reads the benchmark measures, and one over every compiled field
+    compiled = compiled_of(compiled_app)
+    cases = [
+        (NESTED, None),
+        (KECAMATAN, {"code": "31.71.01", "kota": "31.71"}),
+        (EVERYTHING, {"flag": True}),
+        (EVERYTHING, {"flag": False, "after": encode_cursor(1)}),
+    ]
+    for query, _ in cases:
+        assert compiled.compiles(query, None), query
+    # When every role asks each, then both paths answer the same bytes
+    found = [
+        d
+        for query, variables in cases
+        for who in ROLES
+        for d in await pair.differences(query, variables, who)
+    ]
+    assert found == []
+
+
+async def test_the_compiled_path_answers_without_the_executor(
+    compiled_app: Starlette, pair: Pair
+) -> None:
+    # Given the compiled path's count of answers
+    compiled = compiled_of(compiled_app)
+    before = compiled.answered
+    # When the nested read is asked, then it was answered there, with data
+    response = await pair.compiled.post(GRAPHQL, json={"query": NESTED})
+    assert compiled.answered == before + 1
+    kecamatans = response.json()["data"]["kecamatans"]["edges"]
+    assert len(kecamatans) == 44
+    codes = [edge["node"]["code"] for edge in kecamatans]
+    assert codes == sorted(codes)
+    assert "31.71.01" in codes
+
+
+async def test_bad_arguments_and_personal_data_are_left_to_the_executor(
+    compiled_app: Starlette, pair: Pair
+) -> None:
+    compiled = compiled_of(compiled_app)
+    community = await Community.filter().order_by("id").first()
+    assert community is not None
+    cases: list[tuple[str, dict[str, Any] | None]] = [
+        ("{ kecamatans(first: 101) { totalCount } }", None),
+        ('{ kecamatans(after: "bm9wZQ==") { totalCount } }', None),
+        ("{ kotas { kecamatans(first: -1) { totalCount } } }", None),
+        ('{ kecamatans(filter: {search: "a\\u0000b"}) { totalCount } }', None),
+        ("query($n: Int!) { kecamatans(first: $n) { totalCount } }", {"n": "x"}),
+        ("query($n: Int!) { kecamatans(first: $n) { totalCount } }", None),
+        ('{ mentors(filter: {communityId: "Tm9wZToz"}) { totalCount } }', None),
+        (
+            "query($id: ID!) { mentors(filter: {communityId: $id}) { edges { node { name } } } }",
+            {"id": encode_global_id("Community", community.id)},
+        ),
+        ("{ mentors(first: 3) { edges { node { name email phone } } } }", None),
+        ('{ kecamatan(code: "31.71.01") { complements { score } } }', None),
+        ("{ kecamatans { nope } }", None),
+        ("query A { kotas { name } } query B { sectors { code } }", None),
+        ("mutation { __typename }", None),
+    ]
+    found = [
+        d
+        for query, variables in cases
+        for who in ROLES
+        for d in await pair.differences(query, variables, who)
+    ]
+    assert found == []
+    assert not compiled.compiles("{ mentors { edges { node { email } } } }", None)
+
+
+def suite_documents() -> Iterator[str]:
+    """Every string constant of the test modules that parses as a document with a query."""
+    for path in sorted(TESTS.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                continue
+            text = node.value
+            if "{" not in text or not any(w in text for w in ("query", "{ ")):
+                continue
+            try:
+                document = graphql.parse(text)
+            except graphql.GraphQLError:
+                continue
+            if any(
+                isinstance(d, graphql.OperationDefinitionNode)
+                and d.operation is graphql.OperationType.QUERY
+                for d in document.definitions
+            ):
+                yield text
+
+
+SAMPLE_VARIABLES: dict[str, Any] = {
+    "code": "31.71.01",
+    "kecamatan": "31.71.01",
+    "kota": "31.71",
+    "kotaCode": "31.71",
+    "areaCode": "31.71",
+    "sector": "KULINER",
+    "sectorCode": "KULINER",
+    "first": 3,
+    "search": "a",
+}
+
+
+def variables_for(query: str) -> dict[str, Any]:
+    document = graphql.parse(query)
+    names = {
+        v.variable.name.value
+        for d in document.definitions
+        if isinstance(d, graphql.OperationDefinitionNode)
+        for v in d.variable_definitions or ()
+    }
+    return {n: SAMPLE_VARIABLES[n] for n in names if n in SAMPLE_VARIABLES}
+
+
+async def test_every_query_of_the_suite_answers_alike(
+    pair: Pair, compiled_app: Starlette, record_property: Callable[[str, Any], None]
+) -> None:
+    compiled = compiled_of(compiled_app)
+    documents = list(dict.fromkeys(suite_documents()))
+    assert len(documents) > 50
+    full = [q for q in documents if compiled.compiles(q, None)]
+    record_property("compiled_share", f"{len(full)}/{len(documents)}")
+    print(f"suite documents compiled fully: {len(full)} of {len(documents)}")
+    found = []
+    for query in documents:
+        for who in ROLES:
+            found += await pair.differences(query, variables_for(query), who)
+    assert found == []
+    assert len(full) >= 10
+
+
+# Hypothesis: selections over the planned types.
+
+KECAMATAN_FIELDS = ["id", "code", "name", "lat", "lon", "__typename"]
+SECTOR_FIELDS = ["code", "name", "nameEn"]
+
+
+def _leaves(names: list[str]) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(names), min_size=1, max_size=4)
+
+
+FIRSTS = st.sampled_from(["", "(first: 0)", "(first: 1)", "(first: 2)", "(first: 101)"])
+AFTERS = st.sampled_from(["", f'after: "{encode_cursor(0)}"', f'after: "{encode_cursor(5)}"'])
+
+
+@st.composite
+def connection_args(draw: st.DrawFn) -> str:
+    first = draw(FIRSTS)
+    after = draw(AFTERS)
+    if not after:
+        return first
+    return f"({first[1:-1]}, {after})" if first else f"({after})"
+
+
+@st.composite
+def wrap(draw: st.DrawFn, text: str, on: str) -> str:
+    """The selection as it is, aliased, under a directive, or in an inline fragment."""
+    how = draw(st.sampled_from(["plain", "alias", "include", "skip", "fragment"]))
+    if how == "alias" and not text.startswith("__"):
+        name = text.split("(")[0].split(" ")[0]
+        return f"{draw(st.sampled_from(['a', 'b']))}_{name}: {text}"
+    if how in ("include", "skip"):
+        directive = f"@{how}(if: $flag)"
+        # On a leaf the field itself, else a fragment around it: directives go before `{`.
+        return f"{text} {directive}" if " " not in text else f"... {directive} {{ {text} }}"
+    if how == "fragment":
+        return f"... on {on} {{ {text} }}"
+    return text
+
+
+@st.composite
+def selection(draw: st.DrawFn, type_name: str, depth: int) -> str:
+    fields: dict[str, Callable[[], str]] = {
+        "Sector": lambda: draw(st.sampled_from(SECTOR_FIELDS)),
+        "Kota": lambda: (
+            draw(st.sampled_from(["id", "code", "name", "officialName"]))
+            if depth <= 0
+            else draw(
+                st.sampled_from(
+                    [
+                        "name",
+                        "officialName",
+                        "kecamatans"
+                        + draw(connection_args())
+                        + " { totalCount edges { cursor node "
+                        "{ "
+                        + draw(selection("Kecamatan", depth - 1))
+                        + " } } pageInfo { endCursor "
+                        "hasNextPage } }",
+                    ]
+                )
+            )
+        ),
+        "Kecamatan": lambda: (
+            draw(st.sampled_from(KECAMATAN_FIELDS))
+            if depth <= 0
+            else draw(
+                st.sampled_from(
+                    [
+                        "code",
+                        "kota { " + draw(selection("Kota", depth - 1)) + " }",
+                        "centre { " + draw(selection("Centre", depth - 1)) + " }",
+                        "needs { demand gap sector { " + draw(selection("Sector", 0)) + " } }",
+                    ]
+                )
+            )
+        ),
+        "Centre": lambda: (
+            draw(st.sampled_from(["id", "name", "address", "contactEmail"]))
+            if depth <= 0
+            else draw(
+                st.sampled_from(
+                    [
+                        "name",
+                        "kecamatan { " + draw(selection("Kecamatan", depth - 1)) + " }",
+                        "mentors"
+                        + draw(connection_args())
+                        + " { totalCount pageInfo { startCursor "
+                        "hasPreviousPage } edges { node { "
+                        + draw(selection("Mentor", depth - 1))
+                        + " } } }",
+                    ]
+                )
+            )
+        ),
+        "Mentor": lambda: (
+            draw(st.sampled_from(["id", "name", "active", "__typename"]))
+            if depth <= 0
+            else draw(
+                st.sampled_from(
+                    [
+                        "name",
+                        "skills { capacity free sector { " + draw(selection("Sector", 0)) + " } }",
+                        "centre { " + draw(selection("Centre", depth - 1)) + " }",
+                        "community { " + draw(selection("Community", depth - 1)) + " }",
+                    ]
+                )
+            )
+        ),
+        "Community": lambda: (
+            draw(
+                st.sampled_from(
+                    ["id", "name", "kind", "audiences", "memberCount", "servesAnywhere"]
+                )
+            )
+            if depth <= 0
+            else draw(
+                st.sampled_from(
+                    [
+                        "name",
+                        "areas { code level }",
+                        "sectors { " + draw(selection("Sector", 0)) + " }",
+                        "mentors"
+                        + draw(connection_args())
+                        + " { edges { node { "
+                        + draw(selection("Mentor", depth - 1))
+                        + " } } }",
+                    ]
+                )
+            )
+        ),
+    }
+    count = draw(st.integers(1, 3))
+    return " ".join(draw(wrap(fields[type_name](), type_name)) for _ in range(count))
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    roots = {
+        "kecamatans": lambda: (
+            "kecamatans"
+            + draw(
+                st.sampled_from(
+                    [
+                        "(first: 3)",
+                        '(first: 2, filter: {kotaCode: "31.72"})',
+                        '(filter: {search: "an"})',
+                    ]
+                )
+            )
+            + " { totalCount edges { node { "
+            + draw(selection("Kecamatan", 2))
+            + " } } }"
+        ),
+        "kecamatan": lambda: (
+            'kecamatan(code: "31.71.01") { ' + draw(selection("Kecamatan", 3)) + " }"
+        ),
+        "kotas": lambda: "kotas { " + draw(selection("Kota", 2)) + " }",
+        "communities": lambda: (
+            "communities"
+            + draw(
+                st.sampled_from(
+                    [
+                        "(first: 4)",
+                        '(filter: {areaCode: "31.71", includeAnywhere: false})',
+                        "(first: 2, filter: {kind: REGION})",
+                    ]
+                )
+            )
+            + " { totalCount edges { cursor node { "
+            + draw(selection("Community", 2))
+            + " } } }"
+        ),
+        "mentors": lambda: (
+            "mentors"
+            + draw(st.sampled_from(["(first: 3)", "(filter: {active: false})"]))
+            + " { edges { node { "
+            + draw(selection("Mentor", 2))
+            + " } } }"
+        ),
+    }
+    picked = draw(st.lists(st.sampled_from(sorted(roots)), min_size=1, max_size=2, unique=True))
+    body = " ".join(draw(wrap(roots[name](), "Query")) for name in picked)
+    return "query Drawn($flag: Boolean!) { " + body + " t: __typename @include(if: $flag) }"
+
+
+@pytest.mark.parametrize("who", ROLES)
+async def test_drawn_selections_answer_alike(pair: Pair, who: str | None) -> None:
+    loop = asyncio.get_running_loop()
+    found: list[str] = []
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(query=documents(), flag=st.booleans())
+    def run(query: str, flag: bool) -> None:
+        future = asyncio.run_coroutine_threadsafe(
+            pair.differences(query, {"flag": flag}, who), loop
+        )
+        found.extend(future.result(timeout=60))
+
+    await loop.run_in_executor(None, run)
+    assert found == [], found[0]
+
+
+def test_drawn_documents_mostly_validate() -> None:
+    # The generator itself: most of what it draws is valid, so the comparisons reach the
+    # compiler (the rest, conflicting aliases say, checks the executor's errors alike).
+    valid: list[bool] = []
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(query=documents())
+    def check(query: str) -> None:
+        valid.append(schema.validate(query, graphql.parse(query)) == [])
+
+    check()
+    assert sum(valid) >= 0.7 * len(valid), f"{sum(valid)} of {len(valid)} valid"
+
+
+async def test_compiled_reads_take_one_statement_per_level(pair: Pair) -> None:
+    # Given the nested read over one kota's kecamatan and over all of them
+    one_kota = NESTED.replace("kecamatans(first: 100)", 'kecamatans(filter: {kotaCode: "31.71"})')
+    counts = []
+    for query in (one_kota, NESTED):
+        with count_statements() as counter:
+            response = await pair.compiled.post(GRAPHQL, json={"query": query})
+        assert "errors" not in response.json()
+        counts.append(counter.count)
+    # Then: the page, kota, centre, mentors, skills with their sectors: five, however many
+    assert counts == [5, 5]
+
+
+async def test_get_and_the_graphql_response_media_type_answer_alike(pair: Pair) -> None:
+    # Given a read over GET, asking for application/graphql-response+json
+    params = {"query": KECAMATAN, "variables": '{"code": "31.71.02", "kota": "31.72"}'}
+    headers = {"Accept": "application/graphql-response+json"}
+    # When both paths answer it
+    a = await pair.compiled.get(GRAPHQL, params=params, headers=headers)
+    b = await pair.reference.get(GRAPHQL, params=params, headers=headers)
+    # Then status, media type, validators and body are the same
+    assert a.status_code == b.status_code == 200
+    for header in ("content-type", "etag", "cache-control", "vary"):
+        assert a.headers.get(header) == b.headers.get(header), header
+    assert a.content == b.content
+
+
+async def test_a_compiled_read_takes_one_pooled_connection(
+    compiled_app: Starlette, pair: Pair
+) -> None:
+    # Given the open connections of a PostgreSQL pool, which of them runs a statement noted
+    client = connections.get("default")
+    pool = getattr(client, "_pool", None)
+    if not is_postgres(client) or pool is None:
+        pytest.skip("SQLite has one connection")
+    await pair.compiled.post(GRAPHQL, json={"query": NESTED})  # warm: connections opened
+    used: list[int] = []
+    opened = [h._con for h in pool._holders if h._con is not None]
+    loggers = []
+    for number, connection in enumerate(opened):
+        loggers.append((connection, lambda _query, number=number: used.append(number)))
+        connection.add_query_logger(loggers[-1][1])
+    try:
+        # When the nested read (five statements, siblings side by side) is answered compiled
+        before = compiled_of(compiled_app).answered
+        response = await pair.compiled.post(GRAPHQL, json={"query": NESTED})
+    finally:
+        for connection, logger in loggers:
+            connection.remove_query_logger(logger)
+    # Then its five statements ran on one connection, given back to the pool afterwards
+    assert "errors" not in response.json()
+    assert compiled_of(compiled_app).answered == before + 1
+    assert len(opened) > 1
+    assert len(set(used)) == 1, used
+    assert pool.get_idle_size() == pool.get_size()
