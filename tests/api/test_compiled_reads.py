@@ -212,6 +212,44 @@ async def test_bad_arguments_and_personal_data_are_left_to_the_executor(
     assert not compiled.compiles("{ mentors { edges { node { email } } } }", None)
 
 
+async def test_root_filters_written_as_sql_answer_alike(
+    compiled_app: Starlette, pair: Pair
+) -> None:
+    """The root statements written without the ORM: each filter alone and together, codes
+    that are no region (LIKE wildcards, letters), pages and totals."""
+    compiled = compiled_of(compiled_app)
+    before = compiled.answered
+    page = "totalCount pageInfo { hasNextPage endCursor } edges { cursor node { name kind } }"
+    filters = [
+        "{}",
+        '{areaCode: "31.71"}',
+        '{areaCode: "31"}',
+        '{areaCode: "31.71.01", includeAnywhere: false}',
+        '{areaCode: "3_"}',
+        '{areaCode: "3%", includeAnywhere: false}',
+        '{areaCode: "a.b"}',
+        "{kind: SECTOR}",
+        '{sectorCode: "KULINER", kind: REGION}',
+        '{sectorCode: "NOPE"}',
+        '{sectorCode: "KULINER", areaCode: "31.71", includeAnywhere: false}',
+        '{search: "a", areaCode: "31.71"}',
+    ]
+    cases = [f"{{ communities(first: 3, filter: {f}) {{ {page} }} }}" for f in filters]
+    cases += [
+        '{ communities(first: 2, after: "YXJyYXljb25uZWN0aW9uOjE=") { totalCount edges { node { name } } } }',
+        '{ kecamatans(first: 2, filter: {kotaCode: "31.71"}) { totalCount edges { node { code } } } }',
+        '{ kecamatans(first: 0, filter: {kotaCode: "nope"}) { totalCount pageInfo { hasNextPage } } }',
+        '{ kecamatan(code: "31.71") { code } kota(code: "31.71") { code name } }',
+        '{ kecamatan(code: "31.71.01") { code lat lon } kota(code: "31.71.01") { code } }',
+        "{ kotas { code } sectors { code nameEn } }",
+    ]
+    found = [
+        d for query in cases for who in ROLES for d in await pair.differences(query, None, who)
+    ]
+    assert found == []
+    assert compiled.answered > before
+
+
 def suite_documents() -> Iterator[str]:
     """Every string constant of the test modules that parses as a document with a query."""
     for path in sorted(TESTS.rglob("test_*.py")):
