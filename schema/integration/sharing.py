@@ -121,11 +121,20 @@ class SharingExecutionContext(StrawberryGraphQLCoreExecutionContext):
     _document: tuple[Hashable | None] | None = None
 
     def build_per_event_executor(self, payload: Any) -> Any:
+        results = getattr(payload, _RESULTS, None)
+        key = self._sharing_key() if results is not None else None
+        if results is not None and key is not None:
+            future = results.get(key)
+            if future is not None:  # made, or being made, for another subscriber: no copy
+                return _Awaiting(future)
         executor = cast(SharingExecutionContext, super().build_per_event_executor(payload))
         executor._per_event = True
-        results = getattr(payload, _RESULTS, None)
-        if results is None:
-            return executor
+        if results is not None and key is not None:
+            executor._shared = (results, key)
+        return executor
+
+    def _sharing_key(self) -> Hashable | None:
+        """The subscription's sharing key (None: executed per subscriber)."""
         if self._document is None:
             self._document = (
                 document_key(
@@ -136,9 +145,9 @@ class SharingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
         document = self._document[0]
         viewer = getattr(self.context_value, "viewer", None)
-        if document is not None and viewer is not None:
-            executor._shared = (results, (document, viewer))
-        return executor
+        if document is None or viewer is None:
+            return None
+        return (document, viewer)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         if not self._per_event:
@@ -152,8 +161,7 @@ class SharingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             # Retrieved here too: every subscriber of the key may have left before it ended.
             future.add_done_callback(_retrieve)
             results[key] = future
-        # A subscriber that leaves while the result is made does not cancel it for the others.
-        return asyncio.shield(future)
+        return _shared_result(future)
 
     async def _execute_event(self, serially: bool | None) -> ExecutionResult:
         result = super().execute_operation(serially)
@@ -165,6 +173,26 @@ class SharingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if self._shared is not None and result.data is not None:
             result.data = SharedData(result.data)
         return result
+
+
+class _Awaiting:
+    """A subscriber's event whose shared result another subscriber's executor makes."""
+
+    __slots__ = ("future",)
+
+    def __init__(self, future: asyncio.Future[ExecutionResult]) -> None:
+        self.future = future
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        return _shared_result(self.future)
+
+
+def _shared_result(future: asyncio.Future[ExecutionResult]) -> Any:
+    """The result once made (its error raised as awaiting would), else an awaitable of it: a
+    subscriber that leaves while it is made does not cancel it for the others."""
+    if future.done():
+        return future.result()
+    return asyncio.shield(future)
 
 
 def _retrieve(future: asyncio.Future[ExecutionResult]) -> None:
