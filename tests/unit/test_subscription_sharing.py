@@ -7,6 +7,7 @@ from typing import Any
 
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
+from hub.core.settings import Settings
 from schema.integration.sharing import SharedData, document_key, next_message_text
 
 DOCUMENT = """
@@ -85,3 +86,8 @@ def test_a_shared_next_message_with_other_extensions_or_errors_is_made_anew() ->
     assert json.loads(plain)["payload"]["extensions"] == {"cost": {"requested": 1}}
     assert json.loads(other)["payload"]["extensions"] == {"cost": {"requested": 2}}
     assert json.loads(failed)["payload"] == {"data": {"planEvents": None}, "errors": errors}
+
+
+def test_websockets_offer_per_message_deflate_only_when_switched_on() -> None:
+    assert Settings.from_env({}).ws_per_message_deflate is False
+    assert Settings.from_env({"HUB_WS_PER_MESSAGE_DEFLATE": "on"}).ws_per_message_deflate is True
