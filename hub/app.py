@@ -68,7 +68,7 @@ from hub.web import (
 )
 from schema.compiled import CompiledReads
 from schema.context import Context
-from schema.integration.sharing import SharingTransportWSHandler
+from schema.integration.sharing import WEBSOCKET_SEND, SharingTransportWSHandler
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,20 @@ def is_request_error(result: ExecutionResult) -> bool:
         and bool(result.errors)
         and all(e.path is None for e in result.errors or ())
     )
+
+
+class KeepWebSocketSend:
+    """Keeps a WebSocket's own ASGI `send` (the server's) in its scope, for the subscriptions'
+    shared results (schema/integration/sharing.py). Outermost of the app's middlewares: those
+    inside it wrap `send` only to add headers to HTTP responses."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[WEBSOCKET_SEND] = send
+        await self.app(scope, receive, send)
 
 
 class HubGraphQL(GraphQL[Context, None]):
@@ -471,6 +485,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             ),
         ],
         middleware=[
+            Middleware(KeepWebSocketSend),
             Middleware(RequestIdMiddleware),
             Middleware(RequestLogMiddleware),
             Middleware(

@@ -131,6 +131,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
                 host=args.host,
                 port=args.port,
                 workers=args.workers,
+                ws_per_message_deflate=settings.ws_per_message_deflate,
                 log_level="info",
                 log_config=uvicorn_log_config(),
             )

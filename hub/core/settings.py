@@ -143,6 +143,10 @@ class Settings:
     """Planned reads answered by the compiled path (schema/compiled/); off: always the executor."""
     auto_migrate: bool = True
     worker_enabled: bool = True
+    ws_per_message_deflate: bool = False
+    """WebSockets offer per-message deflate (`hub serve`); off (the default): messages go
+    uncompressed, which saves each subscriber's compressor and compressing each message once
+    per subscriber (README, "For partner apps")."""
     cors_origins: tuple[str, ...] = ()
     graphiql_enabled: bool = True
     introspection_enabled: bool = True
@@ -199,6 +203,7 @@ class Settings:
             compiled_reads=_flag(env, "HUB_COMPILED_READS", default=True),
             auto_migrate=_flag(env, "HUB_AUTO_MIGRATE", default=True),
             worker_enabled=_flag(env, "HUB_WORKER", default=True),
+            ws_per_message_deflate=_flag(env, "HUB_WS_PER_MESSAGE_DEFLATE", default=False),
             cors_origins=origins,
             graphiql_enabled=_flag(env, "HUB_GRAPHIQL", default=True),
             introspection_enabled=_flag(env, "HUB_INTROSPECTION", default=True),

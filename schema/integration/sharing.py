@@ -14,7 +14,8 @@ result can depend on:
   between viewers reads it from there, so equal viewers see equal results and a viewer never
   receives what was executed for another.
 
-The transport then serializes a shared result's `data` once (`SharedData.json`)."""
+The transport then makes the text of a shared result's `next` message once (all of it but the
+subscription's id, `next_message_text`), and writes it to each subscriber's socket."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from graphql import (
     print_ast,
     visit,
 )
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -51,6 +52,8 @@ class SharedData(dict[str, Any]):
     the first of them serialized it."""
 
     json: str | None = None
+    tail: tuple[Any, Any, str] | None = None
+    """The last `next` message made of it but its id: its errors, its extensions, the text."""
 
 
 def share_results(payload: object, memo: dict[str, object]) -> object:
@@ -118,11 +121,20 @@ class SharingExecutionContext(StrawberryGraphQLCoreExecutionContext):
     _document: tuple[Hashable | None] | None = None
 
     def build_per_event_executor(self, payload: Any) -> Any:
+        results = getattr(payload, _RESULTS, None)
+        key = self._sharing_key() if results is not None else None
+        if results is not None and key is not None:
+            future = results.get(key)
+            if future is not None:  # made, or being made, for another subscriber: no copy
+                return _Awaiting(future)
         executor = cast(SharingExecutionContext, super().build_per_event_executor(payload))
         executor._per_event = True
-        results = getattr(payload, _RESULTS, None)
-        if results is None:
-            return executor
+        if results is not None and key is not None:
+            executor._shared = (results, key)
+        return executor
+
+    def _sharing_key(self) -> Hashable | None:
+        """The subscription's sharing key (None: executed per subscriber)."""
         if self._document is None:
             self._document = (
                 document_key(
@@ -133,9 +145,9 @@ class SharingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
         document = self._document[0]
         viewer = getattr(self.context_value, "viewer", None)
-        if document is not None and viewer is not None:
-            executor._shared = (results, (document, viewer))
-        return executor
+        if document is None or viewer is None:
+            return None
+        return (document, viewer)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         if not self._per_event:
@@ -149,8 +161,7 @@ class SharingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             # Retrieved here too: every subscriber of the key may have left before it ended.
             future.add_done_callback(_retrieve)
             results[key] = future
-        # A subscriber that leaves while the result is made does not cancel it for the others.
-        return asyncio.shield(future)
+        return _shared_result(future)
 
     async def _execute_event(self, serially: bool | None) -> ExecutionResult:
         result = super().execute_operation(serially)
@@ -164,14 +175,42 @@ class SharingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return result
 
 
+class _Awaiting:
+    """A subscriber's event whose shared result another subscriber's executor makes."""
+
+    __slots__ = ("future",)
+
+    def __init__(self, future: asyncio.Future[ExecutionResult]) -> None:
+        self.future = future
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        return _shared_result(self.future)
+
+
+def _shared_result(future: asyncio.Future[ExecutionResult]) -> Any:
+    """The result once made (its error raised as awaiting would), else an awaitable of it: a
+    subscriber that leaves while it is made does not cancel it for the others."""
+    if future.done():
+        return future.result()
+    return asyncio.shield(future)
+
+
 def _retrieve(future: asyncio.Future[ExecutionResult]) -> None:
     if not future.cancelled():
         future.exception()
 
 
+WEBSOCKET_SEND = "hub.websocket_send"
+"""Where the app's outermost middleware keeps a WebSocket's own ASGI `send` (the server's), in
+the connection's scope. The middlewares between it and the route only look at HTTP responses'
+starts, so a `websocket.send` may go to it directly."""
+
+
 class SharingTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
-    """graphql-transport-ws, sending a shared result's `data` as the text its first subscriber
-    made of it (the rest of the message, its id, errors and extensions, per subscriber)."""
+    """graphql-transport-ws, sending a shared result as text made once per result: the whole
+    `next` message but its subscription id, which is put in front of it per subscriber. The
+    text goes to the server's own `send` (when the app kept it, see `WEBSOCKET_SEND`), not
+    through the middlewares' wrappers and Starlette's per-message checks."""
 
     async def send_message(self, message: Message) -> None:
         payload: Any = message.get("payload")
@@ -184,24 +223,47 @@ class SharingTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         ):
             await super().send_message(message)
             return
-        data: SharedData = payload["data"]
-        if data.json is None:
-            data.json = json.dumps(data)
-        parts = [f'{{"id":{json.dumps(message["id"])},"type":"next","payload":{{"data":{data.json}']
-        for name in ("errors", "extensions"):
-            if name in payload:
-                parts.append(f',"{name}":{json.dumps(payload[name])}')
-        parts.append("}}")
+        text = next_message_text(message["id"], payload)
+        send = socket.scope.get(WEBSOCKET_SEND)
         try:
-            await socket.send_text("".join(parts))
+            if send is None or socket.application_state != WebSocketState.CONNECTED:
+                await socket.send_text(text)  # Starlette's checks and errors
+            else:
+                try:
+                    await send({"type": "websocket.send", "text": text})
+                except OSError as error:  # the client left (as Starlette's send tells it)
+                    raise WebSocketDisconnect(code=1006) from error
         except WebSocketDisconnect as error:
             raise WebSocketDisconnected from error
 
 
+def next_message_text(operation_id: str, payload: Mapping[str, Any]) -> str:
+    """The `next` message's JSON text for a shared result's payload. Everything after the id is
+    kept on the result's `SharedData` and made again only for a payload whose errors or
+    extensions differ from the last one's (the subscribers of one result get equal ones)."""
+    data: SharedData = payload["data"]
+    errors = payload.get("errors")
+    extensions = payload.get("extensions")
+    tail = data.tail
+    if tail is None or tail[0] != errors or tail[1] != extensions:
+        if data.json is None:
+            data.json = json.dumps(data)
+        parts = [',"type":"next","payload":{"data":', data.json]
+        if "errors" in payload:
+            parts.append(f',"errors":{json.dumps(errors)}')
+        if "extensions" in payload:
+            parts.append(f',"extensions":{json.dumps(extensions)}')
+        parts.append("}}")
+        tail = data.tail = (errors, extensions, "".join(parts))
+    return f'{{"id":{json.dumps(operation_id)}{tail[2]}'
+
+
 __all__ = [
+    "WEBSOCKET_SEND",
     "SharedData",
     "SharingExecutionContext",
     "SharingTransportWSHandler",
     "document_key",
+    "next_message_text",
     "share_results",
 ]
