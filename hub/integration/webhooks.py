@@ -86,6 +86,26 @@ def _state(webhook: Webhook) -> dict[str, Any]:
     }
 
 
+async def _audit(
+    viewer: Viewer,
+    action: audit.Action,
+    webhook: Webhook,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """The audit entry of a change to `webhook` (never with its secrets: `_state`)."""
+    await audit.record(
+        viewer=viewer,
+        label=None,
+        action=action,
+        entity=audit.Entity.WEBHOOK,
+        entity_id=webhook.id,
+        before=before,
+        after=after,
+    )
+
+
 def _require_owner_role(viewer: Viewer) -> None:
     if viewer.role not in (Role.ADMIN, Role.PARTNER):
         raise Forbidden("only partner apps and admins register webhooks")
@@ -170,15 +190,7 @@ async def create_webhook(
             description=description,
             secret=secret,
         )
-        await audit.record(
-            viewer=viewer,
-            label=None,
-            action=audit.Action.CREATE,
-            entity=audit.Entity.WEBHOOK,
-            entity_id=webhook.id,
-            before=None,
-            after=_state(webhook),
-        )
+        await _audit(viewer, audit.Action.CREATE, webhook, before=None, after=_state(webhook))
     return webhook, secret
 
 
@@ -220,15 +232,7 @@ async def update_webhook(
             webhook.enabled, webhook.disabled_at = False, now
             await fail_open_deliveries(webhook.id, "the webhook was disabled", now=now)
         await webhook.save()
-        await audit.record(
-            viewer=viewer,
-            label=None,
-            action=audit.Action.UPDATE,
-            entity=audit.Entity.WEBHOOK,
-            entity_id=webhook.id,
-            before=before,
-            after=_state(webhook),
-        )
+        await _audit(viewer, audit.Action.UPDATE, webhook, before=before, after=_state(webhook))
     return webhook
 
 
@@ -238,15 +242,7 @@ async def delete_webhook(*, viewer: Viewer, webhook_id: int) -> Webhook:
     async with write_transaction():
         await dataversion.bump()
         webhook = await _own(viewer, webhook_id, lock=True)
-        await audit.record(
-            viewer=viewer,
-            label=None,
-            action=audit.Action.DELETE,
-            entity=audit.Entity.WEBHOOK,
-            entity_id=webhook.id,
-            before=_state(webhook),
-            after=None,
-        )
+        await _audit(viewer, audit.Action.DELETE, webhook, before=_state(webhook), after=None)
         await webhook.delete()
     return webhook
 
@@ -263,15 +259,7 @@ async def rotate_secret(*, viewer: Viewer, webhook_id: int) -> tuple[Webhook, st
         webhook.previous_secret_until = datetime.now(UTC) + ROTATION_OVERLAP
         webhook.secret = secret
         await webhook.save()
-        await audit.record(
-            viewer=viewer,
-            label=None,
-            action=audit.Action.ROTATE_SECRET,
-            entity=audit.Entity.WEBHOOK,
-            entity_id=webhook.id,
-            before=None,
-            after=None,
-        )
+        await _audit(viewer, audit.Action.ROTATE_SECRET, webhook, before=None, after=None)
     return webhook, secret
 
 
