@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -148,6 +148,17 @@ def wants_total_count(info: strawberry.Info) -> bool:
     return any(asks(field.selections) for field in info.selected_fields)
 
 
+def node_pks(node_ids: Iterable[Any]) -> list[int | None]:
+    """The numbers of a `resolve_nodes` call's ids, None for one that is not a number."""
+    pks: list[int | None] = []
+    for raw in node_ids:
+        try:
+            pks.append(int(raw))
+        except (TypeError, ValueError):
+            pks.append(None)
+    return pks
+
+
 async def load_nodes(
     loader: Any,
     node_ids: Any,
@@ -157,12 +168,7 @@ async def load_nodes(
 ) -> list[NodeT | None]:
     """`Node.resolve_nodes` for types backed by one model: None for ids that are not numbers,
     have no row, or whose row `accept` refuses."""
-    pks: list[int | None] = []
-    for raw in node_ids:
-        try:
-            pks.append(int(raw))
-        except (TypeError, ValueError):
-            pks.append(None)
+    pks = node_pks(node_ids)
     rows = await loader.load_many([pk for pk in pks if pk is not None])
     found = iter(rows)
     result: list[NodeT | None] = []

@@ -20,6 +20,7 @@ from schema.common import (
     UserError,
     connection_of,
     decode_cursor,
+    node_pks,
     page_size,
     paginate,
     user_errors,
@@ -122,18 +123,8 @@ class Webhook(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Webhook | None]:
-        keys: list[int | None] = []
-        for raw in node_ids:
-            try:
-                keys.append(int(raw))
-            except (TypeError, ValueError):
-                keys.append(None)
-        rows = {
-            w.id: w
-            for w in await service.webhooks_of(info.context.viewer).filter(
-                id__in=[k for k in keys if k is not None]
-            )
-        }
+        keys = node_pks(node_ids)
+        rows = await service.webhooks_by_id(info.context.viewer, [k for k in keys if k is not None])
         return [cls.from_model(rows[k]) if k in rows else None for k in keys]
 
     @strawberry.field(description="Its deliveries, newest first.")
