@@ -1,12 +1,12 @@
-"""`hub export registrations --training ID [FILE]`: the list organisers work from."""
+"""`hub export registrations --training ID [FILE]`: the list organisers work from, its
+formula-like cells protected by the hub's one rule (hub/core/cells.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from zoneinfo import ZoneInfo
 
 from hub.core import NotFound
+from hub.core.cells import write_rows
 from models.enums import RegistrationStatus
 from models.participation import Participant, Registration
 from models.plans import Training
@@ -26,14 +26,6 @@ COLUMNS = [
     "registered_at",
 ]
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP CSV injection): text starting
-    with =, +, -, @, a tab or a carriage return gets a leading apostrophe."""
-    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
-
 
 async def registrations_csv(*, training_id: int) -> str:
     """Confirmed first, then the waitlist by position, then the cancelled."""
@@ -49,26 +41,22 @@ async def registrations_csv(*, training_id: int) -> str:
     }
     rank = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITLISTED: 1}
     rows.sort(key=lambda r: (rank.get(r.status, 2), r.position or 0, r.id))
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for r in rows:
-        person = people[r.participant_id]
-        writer.writerow(
-            [
-                neutralise(str(value))
-                for value in [
-                    r.id,
-                    r.status.value,
-                    r.position or "",
-                    "yes" if r.attended else "no",
-                    person.name or "",
-                    person.phone or "",
-                    person.email or "",
-                    person.kecamatan.name,
-                    person.sector.code,
-                    r.created_at.astimezone(JAKARTA).isoformat(timespec="minutes"),
-                ]
-            ]
-        )
-    return out.getvalue()
+    return write_rows(COLUMNS, (_row(r, people[r.participant_id]) for r in rows))
+
+
+def _row(registration: Registration, person: Participant) -> list[str]:
+    return [
+        str(value)
+        for value in [
+            registration.id,
+            registration.status.value,
+            registration.position or "",
+            "yes" if registration.attended else "no",
+            person.name or "",
+            person.phone or "",
+            person.email or "",
+            person.kecamatan.name,
+            person.sector.code,
+            registration.created_at.astimezone(JAKARTA).isoformat(timespec="minutes"),
+        ]
+    ]

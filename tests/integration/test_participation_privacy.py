@@ -17,8 +17,8 @@ import pytest
 
 from hub.access import erase_person, export_person
 from hub.core import Settings, encode_global_id
+from hub.core.cells import protect
 from hub.participation import purge, registrations_csv
-from hub.participation.export import neutralise
 from models.audit import AuditEntry
 from models.enums import NotificationStatus
 from models.notifications import Notification
@@ -174,8 +174,8 @@ async def test_registrations_csv_neutralises_formulas(
     assert [line.split(",")[1] for line in lines[1:]] == ["CONFIRMED", "CONFIRMED", "WAITLISTED"]
     assert lines[1].split(",")[4] == '"\'=HYPERLINK(""http://x"")"'
     assert lines[3].split(",")[2] == "1"
-    assert neutralise("+62") == "'+62"
-    assert neutralise("Gambir") == "Gambir"
+    assert protect("+62") == "'+62"
+    assert protect("Gambir") == "Gambir"
 
 
 SETUP = """
