@@ -253,8 +253,8 @@ class HubGraphQL(GraphQL[Context, None]):
         )
         if body is None:
             return None
-        sub_response = await self.get_sub_response(request)
-        return self.create_response(body, sub_response)  # type: ignore[arg-type]
+        media = _answer_as.get()
+        return Response(body, media_type=media if media == GRAPHQL_RESPONSE else "application/json")
 
     async def respond(self, request: Request, viewer: Viewer) -> Response:
         """Execute, or answer a read from the response cache or with 304 (hub/web/caching.py)."""

@@ -5,16 +5,19 @@ executor would, is left to the executor (`answer` returns None)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from graphql import GraphQLError
 from graphql.execution.executor import Executor
+from tortoise import connections
 
+from hub.core import is_postgres
 from hub.web import ByteBoundedMemo, documents
 from hub.web.limits import digest
 from schema.compiled.connection import one_connection
-from schema.compiled.execute import GiveBack, Run, compiles
+from schema.compiled.execute import GiveBack, Json, Run, compiles
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +66,7 @@ class CompiledReads:
         *,
         cost: int,
         max_cost: int,
-    ) -> dict[str, Any] | None:
+    ) -> bytes | None:
         """The response body of a compiled read, or None: the executor answers."""
         import schema
 
@@ -80,14 +83,28 @@ class CompiledReads:
             return None
         try:
             async with one_connection():
-                data = await Run(executor).root()
+                data = await Run(executor, json_sql=is_postgres(connections.get("default"))).root()
         except GiveBack:
             return None
         except Exception:  # the executor answers it as it answers every failure: masked
             log.exception("the compiled path failed; the executor answers")
             return None
         self.answered += 1
-        return {"data": data, "extensions": {"cost": {"requested": cost, "maxCost": max_cost}}}
+        return body(data, {"cost": {"requested": cost, "maxCost": max_cost}})
+
+
+def body(data: dict[str, Any], extensions: dict[str, Any]) -> bytes:
+    """The response body, as the executor's answer is encoded (`json.dumps` with compact
+    separators), with the JSON texts the database built spliced in as they are."""
+    fields = [
+        f"{_encode(key)}:{value if isinstance(value, Json) else _encode(value)}"
+        for key, value in data.items()
+    ]
+    return f'{{"data":{{{",".join(fields)}}},"extensions":{_encode(extensions)}}}'.encode()
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 __all__ = ["CompiledReads", "GiveBack"]

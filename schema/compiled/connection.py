@@ -8,8 +8,10 @@ which would otherwise run side by side on their own connections, take turns on i
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from tortoise import connections
 from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
@@ -33,3 +35,15 @@ async def one_connection() -> AsyncIterator[None]:
     finally:
         get_connections().reset(token)
         await pool.release(held._connection)
+
+
+_log = logging.getLogger("tortoise.db_client")
+
+
+async def fetch_row(sql: str, params: Sequence[Any]) -> Any:
+    """The one row of `sql` on PostgreSQL, read raw (asyncpg's record: JSON stays text), on
+    the request's connection, logged as Tortoise logs its statements."""
+    client = connections.get("default")
+    async with client.acquire_connection() as connection:
+        _log.debug("%s: %s", sql, params)
+        return await connection.fetchrow(sql, *params)

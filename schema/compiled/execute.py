@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any
 
+from asyncpg.exceptions import DivisionByZeroError
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -41,6 +42,8 @@ from graphql.execution.values import get_argument_values
 
 from hub.core import HubError
 from hub.core.ids import encode_cursor
+from schema.compiled.connection import fetch_row
+from schema.compiled.jsonsql import JsonSql, NotSql
 from schema.compiled.loads import Row
 from schema.compiled.roots import ROOTS, Page, slice_page
 from schema.compiled.specs import (
@@ -140,12 +143,42 @@ def _compiles(
     return True
 
 
+class Json(str):
+    """A value's JSON text, as the database built it."""
+
+
+class Built:
+    """The root fields the database builds (`columns`: key → expression), and their JSON texts
+    by key once `read`."""
+
+    def __init__(self, columns: dict[str, str], params: list[Any]) -> None:
+        self.columns, self.params = columns, params
+        self.texts: dict[str, Json] = {}
+
+    async def read(self) -> None:
+        if not self.columns:
+            return
+        names = [f"c{i}" for i in range(len(self.columns))]
+        sql = "SELECT " + ", ".join(
+            f"{expression} AS {name}"
+            for expression, name in zip(self.columns.values(), names, strict=True)
+        )
+        try:
+            row = await fetch_row(sql, self.params)
+        except DivisionByZeroError as error:  # a non-null object without a row (jsonsql.py)
+            raise GiveBack("a non-null value is missing") from error
+        for key, name in zip(self.columns, names, strict=True):
+            text = row[name]
+            self.texts[key] = Json("null" if text is None else text)
+
+
 class Run:
     """One compiled execution: the coerced variables and the rows read so far."""
 
-    def __init__(self, context: Executor[Any]) -> None:
+    def __init__(self, context: Executor[Any], *, json_sql: bool = False) -> None:
         self.context = context
         self.schema = context.schema
+        self.json_sql = json_sql
         self.loaded: dict[tuple[int, str], tuple[list[Row], asyncio.Future[list[Any]]]] = {}
 
     def collect(
@@ -178,6 +211,8 @@ class Run:
         return args
 
     async def root(self) -> dict[str, Any]:
+        """The data of the operation: each root field's value, or on PostgreSQL its JSON text
+        (`Json`) where the database builds it (schema/compiled/jsonsql.py)."""
         context = self.context
         query = self.schema.query_type
         assert query is not None
@@ -188,9 +223,30 @@ class Run:
             query,
             context.operation,
         ).grouped_field_set
-        keys = list(grouped)
-        values = await _together(self.root_field(query, details) for details in grouped.values())
-        return dict(zip(keys, values, strict=True))
+        built = self.built_by_database(query, grouped) if self.json_sql else Built({}, [])
+        rest = [key for key in grouped if key not in built.columns]
+        values = await _together(
+            [built.read(), *(self.root_field(query, grouped[key]) for key in rest)]
+        )
+        found = dict(zip(rest, values[1:], strict=True))
+        return {key: built.texts[key] if key in built.columns else found[key] for key in grouped}
+
+    def built_by_database(
+        self, query: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]
+    ) -> Built:
+        """One statement for the root fields PostgreSQL can build as JSON."""
+        statement = JsonSql(self)
+        columns: dict[str, str] = {}
+        for key, details in grouped.items():
+            if details[0].node.name.value not in ROOTS:
+                continue
+            kept = (len(statement.params), statement.aliases)
+            try:
+                columns[key] = statement.root(query, details)
+            except NotSql:
+                del statement.params[kept[0] :]
+                statement.aliases = kept[1]
+        return Built(columns, statement.params)
 
     async def root_field(self, query: GraphQLObjectType, details: list[FieldDetails]) -> Any:
         name = details[0].node.name.value

@@ -114,15 +114,38 @@ Answer = Page | Row | list[Row] | None
 Root = Callable[[dict[str, Any], bool], Awaitable[Answer]]
 
 
-async def kecamatans(args: dict[str, Any], count: bool) -> Answer:
+Shape = tuple[str, str, list[Any], str]
+"""A root connection written as SQL: its table, condition (with `?` parameters), parameters
+and order."""
+
+
+def sql_shape(name: str, args: dict[str, Any]) -> Shape | None:
+    """The statement of a root connection's rows, when it is written here (no name search, an
+    area code that looks like one); None: the domain query reads them."""
     f = args.get("filter") or {}
     search = f.get("search")
-    if not (search and search.strip()):
+    if search and search.strip():
+        return None
+    if name == "kecamatans":
         where, params = "level = ?", [RegionLevel.KECAMATAN.value]
         if f.get("kotaCode"):
             where += " AND parent_id IN (SELECT id FROM region WHERE code = ?)"
             params.append(f["kotaCode"])
-        return await paginate_sql("region", REGION, where, params, "code", args, count)
+        return "region", where, params, "code"
+    if name == "communities":
+        area_code = f.get("areaCode")
+        if area_code and not _REGION_CODE.fullmatch(area_code):
+            return None
+        return "community", *_community_where(f), "name, id"
+    return None
+
+
+async def kecamatans(args: dict[str, Any], count: bool) -> Answer:
+    shape = sql_shape("kecamatans", args)
+    if shape is not None:
+        table, where, params, order = shape
+        return await paginate_sql(table, REGION, where, params, order, args, count)
+    f = args.get("filter") or {}
     query = kecamatan_query(kota_code=f.get("kotaCode"), search=f.get("search"))
     return await paginate(query, REGION, args, count)
 
@@ -153,11 +176,10 @@ async def sectors(args: dict[str, Any], count: bool) -> Answer:
 
 async def communities(args: dict[str, Any], count: bool) -> Answer:
     f = args.get("filter") or {}
-    search, area_code = f.get("search"), f.get("areaCode")
-    if not (search and search.strip()) and (not area_code or _REGION_CODE.fullmatch(area_code)):
-        page = await paginate_sql(
-            "community", COMMUNITY, *_community_where(f), "name, id", args, count
-        )
+    shape = sql_shape("communities", args)
+    if shape is not None:
+        table, where, params, order = shape
+        page = await paginate_sql(table, COMMUNITY, where, params, order, args, count)
         return Page(
             rows=[community_row(row) for row in page.rows],
             start=page.start,
