@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 PLANS_BUDGET_BYTES = 1 << 20
 """The memo of which documents compile: about 100 bytes an entry."""
 
+STATEMENTS_BUDGET_BYTES = 8 << 20
+"""The memo of the statements PostgreSQL builds answers with, per document, operation and
+variables: a few kilobytes each."""
+
 
 class CompiledReads:
     """The compiled path of one app. What compiles is kept per document and operation name;
@@ -34,6 +38,9 @@ class CompiledReads:
         self.max_tokens = max_tokens
         self.plans: ByteBoundedMemo[tuple[bytes, str | None], bool] = ByteBoundedMemo(
             PLANS_BUDGET_BYTES
+        )
+        self.statements: ByteBoundedMemo[Any, tuple[dict[str, str], list[Any]]] = ByteBoundedMemo(
+            STATEMENTS_BUDGET_BYTES
         )
         self.answered = 0
         """Requests the compiled path answered (for tests and the benchmark)."""
@@ -83,7 +90,13 @@ class CompiledReads:
             return None
         try:
             async with one_connection():
-                data = await Run(executor, json_sql=is_postgres(connections.get("default"))).root()
+                run = Run(
+                    executor,
+                    json_sql=is_postgres(connections.get("default")),
+                    statements=self.statements,
+                    key=(digest(query), operation_name, json.dumps(variables, sort_keys=True)),
+                )
+                data = await run.root()
         except GiveBack:
             return None
         except Exception:  # the executor answers it as it answers every failure: masked

@@ -42,6 +42,7 @@ from graphql.execution.values import get_argument_values
 
 from hub.core import HubError
 from hub.core.ids import encode_cursor
+from hub.web import ByteBoundedMemo
 from schema.compiled.connection import fetch_row
 from schema.compiled.jsonsql import JsonSql, NotSql
 from schema.compiled.loads import Row
@@ -175,10 +176,20 @@ class Built:
 class Run:
     """One compiled execution: the coerced variables and the rows read so far."""
 
-    def __init__(self, context: Executor[Any], *, json_sql: bool = False) -> None:
+    def __init__(
+        self,
+        context: Executor[Any],
+        *,
+        json_sql: bool = False,
+        statements: ByteBoundedMemo[Any, tuple[dict[str, str], list[Any]]] | None = None,
+        key: Any = None,
+    ) -> None:
+        """`statements` keeps, under `key` (the document, operation and variables: all the
+        statement depends on), what `built_by_database` builds."""
         self.context = context
         self.schema = context.schema
         self.json_sql = json_sql
+        self.statements, self.key = statements, key
         self.loaded: dict[tuple[int, str], tuple[list[Row], asyncio.Future[list[Any]]]] = {}
 
     def collect(
@@ -235,6 +246,19 @@ class Run:
         self, query: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]
     ) -> Built:
         """One statement for the root fields PostgreSQL can build as JSON."""
+        kept = self.statements.get(self.key) if self.statements is not None else None
+        if kept is not None:
+            return Built(*kept)
+        built = self._built_by_database(query, grouped)
+        if self.statements is not None:
+            size = 200 + len(str(self.key)) + sum(map(len, built.columns.values()))
+            size += 50 * len(built.params)
+            self.statements.put(self.key, (built.columns, built.params), size)
+        return built
+
+    def _built_by_database(
+        self, query: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]
+    ) -> Built:
         statement = JsonSql(self)
         columns: dict[str, str] = {}
         for key, details in grouped.items():

@@ -17,7 +17,6 @@ error (`GiveBack`)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -348,9 +347,10 @@ def _kecamatans(s: JsonSql, a: str, t: GraphQLObjectType, n: str, d: list[FieldD
 def _needs(s: JsonSql, a: str, t: GraphQLObjectType, n: str, d: list[FieldDetails]) -> str:
     """`hub.matching.load_needs` for one kecamatan: per sector (in the catalogue's order) with
     demand, supply or residents waiting, the figures of the kecamatan's centre."""
-    now = dt.datetime.now(dt.UTC)
-    since = s.param(now - dt.timedelta(days=INTEREST_DAYS), "::timestamptz")
-    after = s.param(now, "::timestamptz")
+    # The database's clock, so that the statement, kept per document and variables, stays
+    # right as time passes.
+    since = f"now() - interval '{INTEREST_DAYS} days'"
+    after = "now()"
     waiting = (
         "(SELECT count(DISTINCT w.participant_id) FROM ("
         "SELECT g.participant_id FROM registration g JOIN training tr ON tr.id = g.training_id "
