@@ -11,6 +11,7 @@ import pytest
 import schema
 from hub.app import create_app
 from hub.core import Settings
+from schema.compiled import jsonsql
 from schema.compiled import roots as compiled_roots
 from schema.regions import queries as region_queries
 
@@ -94,9 +95,14 @@ async def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
     async def broken_root(args: object, count: bool) -> list[object]:
         raise RuntimeError("database password is hunter2")
 
+    def broken_statement(*args: object) -> str:
+        raise RuntimeError("database password is hunter2")
+
     monkeypatch.setattr(region_queries, "kotas", broken)
-    # The compiled path fails too: it gives the request to the executor, which masks it.
+    # The compiled path fails too (from rows, or as PostgreSQL's JSON): it gives the request
+    # to the executor, which masks it.
     monkeypatch.setitem(compiled_roots.ROOTS, "kotas", (broken_root, "list"))
+    monkeypatch.setattr(jsonsql.JsonSql, "root", broken_statement)
     with caplog.at_level(logging.ERROR, logger="hub.graphql"):
         response = await client.post(
             "/graphql",
