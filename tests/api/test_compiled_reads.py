@@ -35,6 +35,9 @@ from hub.core.database import is_postgres
 from hub.core.ids import encode_cursor
 from hub.core.settings import Settings
 from models.directory import Community
+from models.enums import RegionLevel
+from models.regions import Region
+from tests.api.participation_world import build_participation_world
 from tests.conftest import GRAPHQL, Tokens, count_statements, make_tokens
 
 pytestmark = pytest.mark.usefixtures("demo_data")
@@ -615,3 +618,79 @@ async def test_a_compiled_read_takes_one_pooled_connection(
     assert len(opened) > 1
     assert len(set(used)) == 1, used
     assert pool.get_idle_size() == pool.get_size()
+
+
+async def test_a_missing_non_null_object_is_the_executors_error(
+    compiled_app: Starlette, pair: Pair
+) -> None:
+    # Given a kecamatan whose kota is missing (its parent is not set)
+    await Region.create(
+        code="99.99.99", level=RegionLevel.KECAMATAN, name="Tanpa Kota", official_name="X"
+    )
+    compiled = compiled_of(compiled_app)
+    before = compiled.answered
+    query = '{ kecamatan(code: "99.99.99") { code kota { name } } }'
+    # When its kota is asked, then the body is the executor's, error and all
+    response = await pair.compiled.post(GRAPHQL, json={"query": query})
+    assert response.json()["errors"]
+    assert compiled.answered == before
+    assert await pair.differences(query, None, "staff") == []
+
+
+async def test_needs_count_the_residents_waiting(pair: Pair) -> None:
+    # Given three residents registered for a training of Gambir's centre with two places (one
+    # waits) and a fourth interested in another sector there
+    world = await build_participation_world("compiled", capacity=2)
+    partner = world.headers("partner")
+    register = """mutation ($input: RegisterForTrainingInput!) { registerForTraining(input:
+        $input) { registration { status } errors { code } } }"""
+    interest = """mutation ($input: ExpressInterestInput!) { expressInterest(input: $input) {
+        errors { code } } }"""
+    consent = {"purpose": "Minat pelatihan", "textVersion": "1", "channel": "WEB"}
+    statuses = []
+    for i in range(3):
+        person = {
+            "name": f"Warga {i}",
+            "phone": f"0815-3000-{i:04d}",
+            "kecamatanCode": "31.71.01",
+            "sectorCode": "KULINER",
+        }
+        variables = {
+            "input": {
+                "trainingId": world.training("open"),
+                "participant": person,
+                "consent": consent,
+            }
+        }
+        made = await pair.compiled.post(
+            GRAPHQL, json={"query": register, "variables": variables}, headers=partner
+        )
+        statuses.append(made.json()["data"]["registerForTraining"]["registration"]["status"])
+    assert statuses == ["CONFIRMED", "CONFIRMED", "WAITLISTED"]
+    person = {
+        "name": "Warga 9",
+        "phone": "0815-3000-0009",
+        "kecamatanCode": "31.71.01",
+        "sectorCode": "FESYEN",
+    }
+    variables = {
+        "input": {
+            "kecamatanCode": "31.71.01",
+            "sectorCode": "FESYEN",
+            "participant": person,
+            "consent": consent,
+        }
+    }
+    made = await pair.compiled.post(
+        GRAPHQL, json={"query": interest, "variables": variables}, headers=partner
+    )
+    assert made.json()["data"]["expressInterest"]["errors"] == []
+    query = """{ kecamatan(code: "31.71.01") { needs { sector { code } demand supply gap
+                 waiting } } }"""
+    # When the needs are read, then they count the residents waiting, as the executor does
+    body = (await pair.compiled.post(GRAPHQL, json={"query": query})).json()
+    waiting = {n["sector"]["code"]: n["waiting"] for n in body["data"]["kecamatan"]["needs"]}
+    assert waiting["KULINER"] == 1
+    assert waiting["FESYEN"] == 1
+    for who in ROLES:
+        assert await pair.differences(query, None, who) == []
