@@ -244,16 +244,18 @@ class HubGraphQL(GraphQL[Context, None]):
         incoming = _incoming.get(None)
         if self.compiled is None or incoming is None or request.method not in {"GET", "POST"}:
             return None
+        sub_response = await self.get_sub_response(request)
         body = await self.compiled.answer(
             incoming.query,
             incoming.operation_name,
             incoming.variables,
             cost=request.state.cost,
             max_cost=request.state.max_cost,
+            # for the fields the executor answers: the context it would run them with
+            context=lambda: self.get_context(request, sub_response),
         )
         if body is None:
             return None
-        sub_response = await self.get_sub_response(request)
         return self.create_response(body, sub_response)  # type: ignore[arg-type]
 
     async def respond(self, request: Request, viewer: Viewer) -> Response:
