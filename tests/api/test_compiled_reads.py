@@ -33,7 +33,7 @@ from hub.core import encode_global_id
 from hub.core.database import is_postgres
 from hub.core.ids import encode_cursor
 from hub.core.settings import Settings
-from models.directory import Community
+from models.directory import Community, Mentor
 from schema.compiled import Compiled
 from tests.conftest import GRAPHQL, Tokens, count_statements, make_tokens
 
@@ -78,6 +78,44 @@ fragment K on Kecamatan { id code lat lon name @include(if: $flag) kota { code }
 fragment M on Mentor { __typename id name active @skip(if: $flag)
   skills { capacity free sector { code nameEn } } community { name } }
 """
+
+# Mixed documents: compiled fields beside fields the executor answers (schema/compiled/
+# fallback.py): personal data, computed matching fields, root fields without a statement.
+MENTOR_CONTACTS = """query Contacts($community: ID) {
+  mentors(first: 20, filter: {communityId: $community}) { totalCount edges { node {
+    id name email phone centre { name } community { name } } } }
+}"""
+
+MIXED = [
+    """{ kecamatans(first: 3) { edges { node { code centre { name
+      mentors(first: 2) { edges { node { name email skills { capacity } } } } } } } } }""",
+    """{ communities(first: 3, filter: {kind: SECTOR}) { edges { node { name
+      opportunities(first: 2) { score reach filled kecamatan { code centre { name } } }
+      mentors(first: 2) { edges { node { name phone } } } } } } }""",
+    """query($code: String!) { kecamatan(code: $code) { code name
+      complements(first: 3) { score reach filled community { name mentors(first: 2) {
+        edges { node { name email } } } } sectors { sector { code } gap free filled } }
+      coalition(maxCommunities: 2) { gap covered coverage members { community { name } filled } }
+      kota { name } } }""",
+    """query($mentor: ID!) { node(id: $mentor) { id ... on Mentor { name email } }
+      kecamatans(first: 2) { totalCount edges { node { code } } } }""",
+    """{ viewer { role email centre { name } community { name } } sectors { code } }""",
+    """{ plans(first: 3) { edges { node { title status } } } kotas { code name } }""",
+    """{ trainings(first: 2) { edges { node { title } } } kecamatan(code: "31.71.01") { name } }""",
+    """{ coverage(kotaCode: "31.71") { kecamatan { code } gap } k: kecamatan(code: "31.71.02") {
+      name complements(first: 1) { score } } }""",
+    """query($flag: Boolean!) { mentors(first: 4) { edges { node { ...Contact } } }
+      kecamatans(first: 2) { edges { node { ... on Kecamatan @include(if: $flag) {
+        complements(first: 1) { score } } code } } } }
+    fragment Contact on Mentor { name email @include(if: $flag) phone @skip(if: $flag)
+      ... on Mentor @skip(if: $flag) { community { name opportunities(first: 1) { score } } } }""",
+    # Fallback fields that fail: an argument the resolver refuses, one its guard refuses
+    """{ kecamatan(code: "31.71.01") { name complements(first: 101) { score } } }""",
+    """{ kecamatan(code: "31.71.01") { name coalition(maxCommunities: -1) { gap } } }""",
+    """{ communities(first: 2) { edges { node { name
+      opportunities(sectors: ["KU\\u0000"]) { score } } } } }""",
+    """{ kotas { name } node(id: "Tm9wZToz") { id } }""",
+]
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +254,103 @@ async def test_bad_arguments_and_personal_data_are_left_to_the_executor(
     assert not compiled.compiles("{ __schema { queryType { name } } kotas { name } }", None)
 
 
+async def test_mixed_documents_answer_alike(compiled_app: Starlette, pair: Pair) -> None:
+    # Given documents that compile partly, and a mentor of the coordinator's community
+    compiled = compiled_of(compiled_app)
+    community = await Community.filter().order_by("id").first()
+    assert community is not None
+    mentor = await Mentor.filter(community_id=community.id).order_by("id").first()
+    assert mentor is not None
+    variables = {
+        "code": "31.71.01",
+        "mentor": encode_global_id("Mentor", mentor.id),
+        "community": encode_global_id("Community", community.id),
+    }
+    cases: list[tuple[str, dict[str, Any] | None]] = [(MENTOR_CONTACTS, None)]
+    cases += [(MENTOR_CONTACTS, {"community": variables["community"]})]
+    for query in MIXED:
+        used = variables_for(query, variables)
+        if "$flag" in query:
+            cases += [(query, {**used, "flag": True}), (query, {**used, "flag": False})]
+        else:
+            cases.append((query, used or None))
+    for query, _ in cases:
+        assert compiled.how(query, None) is Compiled.PARTLY, query
+    # When every role asks each, then both paths answer the same bytes
+    before = compiled.answered_partly
+    found = [
+        d
+        for query, variables in cases
+        for who in ROLES
+        for d in await pair.differences(query, variables, who)
+    ]
+    assert found == []
+    # and the compiled path answered many of them (those without errors for the role)
+    assert compiled.answered_partly - before >= len(cases)
+
+
+async def test_fallback_fields_run_the_executor_as_the_viewer(
+    compiled_app: Starlette, pair: Pair
+) -> None:
+    # Given the coordinator's community and its mentors' contact data
+    compiled = compiled_of(compiled_app)
+    community = await Community.filter().order_by("id").first()
+    assert community is not None
+    mentors = await Mentor.filter(community_id=community.id).order_by("name", "id")
+    assert mentors
+    variables = {"community": encode_global_id("Community", community.id)}
+    body = {"query": MENTOR_CONTACTS, "variables": variables}
+    # When the coordinator asks for them
+    before = (compiled.answered, compiled.answered_partly)
+    response = await pair.compiled.post(
+        GRAPHQL, json=body, headers=pair.tokens.headers("coordinator")
+    )
+    # Then the compiled path answered, with the executor's email and phone: their own mentors'
+    assert (compiled.answered, compiled.answered_partly) == (before[0] + 1, before[1] + 1)
+    answer = response.json()
+    assert "errors" not in answer
+    nodes = [edge["node"] for edge in answer["data"]["mentors"]["edges"]]
+    assert [(n["name"], n["email"], n["phone"]) for n in nodes] == [
+        (m.name, m.email, m.phone) for m in mentors
+    ]
+    assert any(n["email"] for n in nodes)
+    # When a partner app asks the same, then the executor answers it (FORBIDDEN, nulls)
+    response = await pair.compiled.post(GRAPHQL, json=body, headers=pair.tokens.headers("partner"))
+    assert compiled.answered == before[0] + 1
+    answer = response.json()
+    assert {e["extensions"]["code"] for e in answer["errors"]} == {"FORBIDDEN"}
+    assert all(edge["node"]["email"] is None for edge in answer["data"]["mentors"]["edges"])
+
+
+async def test_mixed_reads_take_a_bounded_number_of_statements(
+    compiled_app: Starlette, pair: Pair
+) -> None:
+    # Given a list of mentors with their email (an admin sees every one), and kecamatan with
+    # their complements, at two page sizes
+    compiled = compiled_of(compiled_app)
+    mentors = "{ mentors(first: %d) { edges { node { name email skills { capacity } } } } }"
+    kecamatans = (
+        "{ kecamatans(first: %d) { edges { node { code complements(first: 2) { score"
+        " community { name } } centre { mentors { edges { node { name phone } } } } } } } }"
+    )
+    admin = pair.tokens.headers("admin")
+    # (the token's last use is written at most once a while: not inside the counts)
+    await pair.compiled.post(GRAPHQL, json={"query": "{ sectors { code } }"}, headers=admin)
+    for template in (mentors, kecamatans):
+        counts = []
+        for size in (3, 20):
+            before = compiled.answered_partly
+            with count_statements() as counter:
+                response = await pair.compiled.post(
+                    GRAPHQL, json={"query": template % size}, headers=admin
+                )
+            assert "errors" not in response.json()
+            assert compiled.answered_partly == before + 1
+            counts.append(counter.count)
+        # Then the statements do not grow with the page
+        assert counts[0] == counts[1], (template, counts)
+
+
 async def test_root_filters_written_as_sql_answer_alike(
     compiled_app: Starlette, pair: Pair
 ) -> None:
@@ -288,7 +423,7 @@ SAMPLE_VARIABLES: dict[str, Any] = {
 }
 
 
-def variables_for(query: str) -> dict[str, Any]:
+def variables_for(query: str, values: dict[str, Any] = SAMPLE_VARIABLES) -> dict[str, Any]:
     document = graphql.parse(query)
     names = {
         v.variable.name.value
@@ -296,7 +431,7 @@ def variables_for(query: str) -> dict[str, Any]:
         if isinstance(d, graphql.OperationDefinitionNode)
         for v in d.variable_definitions or ()
     }
-    return {n: SAMPLE_VARIABLES[n] for n in names if n in SAMPLE_VARIABLES}
+    return {n: values[n] for n in names if n in values}
 
 
 async def test_every_query_of_the_suite_answers_alike(
