@@ -471,6 +471,9 @@ async def test_every_query_of_the_suite_answers_alike(
 
 KECAMATAN_FIELDS = ["id", "code", "name", "lat", "lon", "__typename"]
 SECTOR_FIELDS = ["code", "name", "nameEn"]
+MENTOR_FIELDS = ["id", "name", "active", "__typename", "email", "phone"]
+"""`email` and `phone` are not compiled: the executor answers them (schema/compiled/fallback.py),
+as it does the computed fields drawn below (`complements`, `coalition`, `opportunities`)."""
 
 
 def _leaves(names: list[str]) -> st.SearchStrategy[list[str]]:
@@ -539,6 +542,10 @@ def selection(draw: st.DrawFn, type_name: str, depth: int) -> str:
                         "kota { " + draw(selection("Kota", depth - 1)) + " }",
                         "centre { " + draw(selection("Centre", depth - 1)) + " }",
                         "needs { demand gap sector { " + draw(selection("Sector", 0)) + " } }",
+                        "complements(first: 2) { score reach community { "
+                        + draw(selection("Community", depth - 1))
+                        + " } }",
+                        "coalition(maxCommunities: 2) { gap coverage members { filled } }",
                     ]
                 )
             )
@@ -562,12 +569,13 @@ def selection(draw: st.DrawFn, type_name: str, depth: int) -> str:
             )
         ),
         "Mentor": lambda: (
-            draw(st.sampled_from(["id", "name", "active", "__typename"]))
+            draw(st.sampled_from(MENTOR_FIELDS))
             if depth <= 0
             else draw(
                 st.sampled_from(
                     [
                         "name",
+                        "email",
                         "skills { capacity free sector { " + draw(selection("Sector", 0)) + " } }",
                         "centre { " + draw(selection("Centre", depth - 1)) + " }",
                         "community { " + draw(selection("Community", depth - 1)) + " }",
@@ -588,6 +596,9 @@ def selection(draw: st.DrawFn, type_name: str, depth: int) -> str:
                         "name",
                         "areas { code level }",
                         "sectors { " + draw(selection("Sector", 0)) + " }",
+                        "opportunities(first: 1) { score kecamatan { "
+                        + draw(selection("Kecamatan", 0))
+                        + " } }",
                         "mentors"
                         + draw(connection_args())
                         + " { edges { node { "
