@@ -726,15 +726,22 @@ async def test_get_and_the_graphql_response_media_type_answer_alike(pair: Pair) 
     assert a.content == b.content
 
 
+COMPLEMENTED = """{ kecamatans(first: 5) { edges { node { code
+  complements(first: 2) { score community { name mentors(first: 2) { edges { node { name } } } } }
+  centre { mentors { edges { node { name } } } } } } } }"""
+"""A read with fields the executor answers and no error for anonymous callers."""
+
+
+@pytest.mark.parametrize("query", [NESTED, COMPLEMENTED], ids=["compiled", "with-fallback"])
 async def test_a_compiled_read_takes_one_pooled_connection(
-    compiled_app: Starlette, pair: Pair
+    compiled_app: Starlette, pair: Pair, query: str
 ) -> None:
     # Given the open connections of a PostgreSQL pool, which of them runs a statement noted
     client = connections.get("default")
     pool = getattr(client, "_pool", None)
     if not is_postgres(client) or pool is None:
         pytest.skip("SQLite has one connection")
-    await pair.compiled.post(GRAPHQL, json={"query": NESTED})  # warm: connections opened
+    await pair.compiled.post(GRAPHQL, json={"query": query})  # warm: connections opened
     used: list[int] = []
     opened = [h._con for h in pool._holders if h._con is not None]
     loggers = []
@@ -742,13 +749,14 @@ async def test_a_compiled_read_takes_one_pooled_connection(
         loggers.append((connection, lambda _query, number=number: used.append(number)))
         connection.add_query_logger(loggers[-1][1])
     try:
-        # When the nested read (five statements, siblings side by side) is answered compiled
+        # When the read (siblings side by side, the executor's fields among them) is
+        # answered compiled
         before = compiled_of(compiled_app).answered
-        response = await pair.compiled.post(GRAPHQL, json={"query": NESTED})
+        response = await pair.compiled.post(GRAPHQL, json={"query": query})
     finally:
         for connection, logger in loggers:
             connection.remove_query_logger(logger)
-    # Then its five statements ran on one connection, given back to the pool afterwards
+    # Then its statements ran on one connection, given back to the pool afterwards
     assert "errors" not in response.json()
     assert compiled_of(compiled_app).answered == before + 1
     assert len(opened) > 1
