@@ -164,8 +164,10 @@ class Fallback:
         if pending:
             done = await asyncio.gather(*(value for _, value in pending), return_exceptions=True)
             for (position, _), value in zip(pending, done, strict=True):
-                if isinstance(value, BaseException):
+                if isinstance(value, Exception):  # a non-null field without a value
                     raise GiveBack(str(value)) from value
+                if isinstance(value, BaseException):  # cancelled: not the executor's to answer
+                    raise value
                 values[position] = value
         if executor.collected_errors.errors:
             raise GiveBack(executor.collected_errors.errors[0].message)
