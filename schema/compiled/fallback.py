@@ -9,8 +9,11 @@ the executor (`SOURCES`: `Kecamatan.complements`, `Mentor.email`, `Community.opp
 executor class, the request's context (viewer, fresh DataLoaders: `HubGraphQL.get_context`),
 root value (None), variables, fragments, and the middleware of the schema's extensions that
 wrap resolvers (none today: the others act before and after execution, which the compiled path
-does itself). Its parent is the object the executor would hand the resolver: the level's models
-loaded in one batch through the request's DataLoaders and built by the type's own `from_model`.
+does itself). Its parent is the object the executor would hand the resolver, built by the
+type's own `from_model` from the level's models: made from the level's rows as the ORM makes
+them from its own (`Model._init_from_db`) when the rows hold every column of the model
+(regions, centres), else loaded in one batch through the request's DataLoaders (mentors, whose
+contact data the compiled rows leave out, and communities).
 All the fallback fields of one level run side by side, so their DataLoaders batch across the
 level and the read stays free of N+1 statements.
 
@@ -27,6 +30,7 @@ the viewer enters only through the context the fallback fields run with."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard, cast
@@ -38,7 +42,10 @@ from graphql.pyutils import Path
 from strawberry.execution import optimized_is_awaitable
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
+from tortoise.models import Model
 
+from models import directory as m
+from models.regions import Region
 from schema.compiled.loads import Row
 from schema.context import Context, Loaders
 from schema.directory.types import Centre, Community, Mentor
@@ -52,18 +59,24 @@ class GiveBack(Exception):
 @dataclass(frozen=True)
 class Source:
     """How the executor's parent object of a compiled type is made from the level's rows:
-    the request's DataLoader of its models (by id) and the type's own `from_model`."""
+    its model, the request's DataLoader of that model by id (for rows that do not hold all
+    of it), and the type's own `from_model`."""
 
+    model: type[Model]
     loader: Callable[[Loaders], Any]
     build: Callable[[Any], Any]
 
+    @functools.cached_property
+    def columns(self) -> frozenset[str]:
+        return frozenset(self.model._meta.fields_db_projection.values())
+
 
 SOURCES: dict[str, Source] = {
-    "Kecamatan": Source(lambda loaders: loaders.region_by_id, Kecamatan.from_model),
-    "Kota": Source(lambda loaders: loaders.region_by_id, Kota.from_model),
-    "Centre": Source(lambda loaders: loaders.centre_by_id, Centre.from_model),
-    "Mentor": Source(lambda loaders: loaders.mentor_by_id, Mentor.from_model),
-    "Community": Source(lambda loaders: loaders.community_by_id, Community.from_model),
+    "Kecamatan": Source(Region, lambda loaders: loaders.region_by_id, Kecamatan.from_model),
+    "Kota": Source(Region, lambda loaders: loaders.region_by_id, Kota.from_model),
+    "Centre": Source(m.Centre, lambda loaders: loaders.centre_by_id, Centre.from_model),
+    "Mentor": Source(m.Mentor, lambda loaders: loaders.mentor_by_id, Mentor.from_model),
+    "Community": Source(m.Community, lambda loaders: loaders.community_by_id, Community.from_model),
 }
 """The compiled types whose other fields the executor may answer, and how their parents are
 made (as their `resolve_nodes` make them). A field outside the compiled ones on any other type
@@ -139,6 +152,8 @@ class Fallback:
     async def parents(self, type_: GraphQLObjectType, rows: Sequence[Row]) -> list[Any]:
         """The objects the executor would resolve these rows' fields on."""
         source = SOURCES[type_.name]
+        if source.columns <= rows[0].keys():  # a level's rows come from one statement
+            return [source.build(source.model._init_from_db(**row)) for row in rows]
         context: Context = self.executor.context_value
         models = await source.loader(context.loaders).load_many([row["id"] for row in rows])
         if any(model is None for model in models):
