@@ -174,6 +174,9 @@ def _compiles(
     return found
 
 
+_COMPILED_ROOT = {*ROOTS, "__typename"}
+
+
 class Run:
     """One compiled execution: the coerced variables and the rows read so far, and the
     executor's share of the fields when the operation compiles partly."""
@@ -224,9 +227,16 @@ class Run:
             query,
             context.operation,
         ).grouped_field_set
-        keys = list(grouped)
-        values = await _together(self.root_field(query, details) for details in grouped.values())
-        return dict(zip(keys, values, strict=True))
+        # The executor's fields first (schema/compiled/fallback.py): one that fails gives the
+        # request back before the compiled ones are read.
+        executed = [k for k, d in grouped.items() if d[0].node.name.value not in _COMPILED_ROOT]
+        rest = [k for k in grouped if k not in executed] if executed else list(grouped)
+        values: dict[str, Any] = {}
+        for keys in (executed, rest):
+            if keys:
+                found = await _together(self.root_field(query, grouped[k]) for k in keys)
+                values.update(zip(keys, found, strict=True))
+        return {key: values[key] for key in grouped}
 
     async def root_field(self, query: GraphQLObjectType, details: list[FieldDetails]) -> Any:
         name = details[0].node.name.value
@@ -287,7 +297,7 @@ class Run:
         spec = TYPES[type_.name]
         grouped = self.collect(type_, details)
         columns: list[Any] = []
-        later: list[tuple[int, Awaitable[list[Any]]]] = []
+        later: list[tuple[int, str, Relation, list[FieldDetails]]] = []
         executed: list[tuple[int, str, list[FieldDetails]]] = []
         for key, field_details in grouped.items():
             name = field_details[0].node.name.value
@@ -303,23 +313,23 @@ class Run:
                 get = field.get
                 columns.append([get(row) for row in rows])
                 continue
-            later.append((len(columns), self.relation(type_, name, field, field_details, rows)))
+            later.append((len(columns), name, field, field_details))
             columns.append(None)
-        awaitables = [c for _, c in later]
         if executed:
+            # The fields the executor answers, all of the level at once, before the compiled
+            # relations: one that fails gives the request back before they are read.
             assert self.fallback is not None, "a fully compiled operation executes nothing"
-            awaitables.append(
-                self.fallback.columns(type_, rows, [(key, d) for _, key, d in executed])
-            )
-        # Sibling relations load side by side (on PostgreSQL they take turns on the one
-        # connection of the request, schema/compiled/connection.py), and beside them the
-        # fields the executor answers, all of the level at once.
-        done = await _together(awaitables)
-        for (position, _), column in zip(later, done, strict=False):
-            columns[position] = column
-        if executed:
-            for (position, _, _), column in zip(executed, done[-1], strict=True):
+            found = await self.fallback.columns(type_, rows, [(k, d) for _, k, d in executed])
+            for (position, _, _), column in zip(executed, found, strict=True):
                 columns[position] = column
+        # Sibling relations load side by side (on PostgreSQL they take turns on the one
+        # connection of the request, schema/compiled/connection.py).
+        done = await _together(
+            self.relation(type_, name, field, field_details, rows)
+            for _, name, field, field_details in later
+        )
+        for (position, _, _, _), column in zip(later, done, strict=True):
+            columns[position] = column
         return _objects(list(grouped), columns, len(rows))
 
     async def relation(

@@ -15,7 +15,8 @@ them from its own (`Model._init_from_db`) when the rows hold every column of the
 (regions, centres), else loaded in one batch through the request's DataLoaders (mentors, whose
 contact data the compiled rows leave out, and communities).
 All the fallback fields of one level run side by side, so their DataLoaders batch across the
-level and the read stays free of N+1 statements.
+level and the read stays free of N+1 statements, and before the level's compiled relations
+load, so one that fails gives the request back having read as little as it can.
 
 Errors: anything the executor would answer with an error (a field error in the execution's
 collected errors, a non-null field left without a value, an exception) makes the whole request
