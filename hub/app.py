@@ -244,17 +244,24 @@ class HubGraphQL(GraphQL[Context, None]):
         incoming = _incoming.get(None)
         if self.compiled is None or incoming is None or request.method not in {"GET", "POST"}:
             return None
+        sub_response = await self.get_sub_response(request)
         body = await self.compiled.answer(
             incoming.query,
             incoming.operation_name,
             incoming.variables,
             cost=request.state.cost,
             max_cost=request.state.max_cost,
+            # for the fields the executor answers: the context it would run them with
+            context=lambda: self.get_context(request, sub_response),
         )
         if body is None:
             return None
         media = _answer_as.get()
-        return Response(body, media_type=media if media == GRAPHQL_RESPONSE else "application/json")
+        response = Response(
+            body, media_type=media if media == GRAPHQL_RESPONSE else "application/json"
+        )
+        response.headers.raw.extend(sub_response.headers.raw)  # as `create_response` does
+        return response
 
     async def respond(self, request: Request, viewer: Viewer) -> Response:
         """Execute, or answer a read from the response cache or with 304 (hub/web/caching.py)."""

@@ -1,12 +1,15 @@
 """Compiled execution of planned reads (schema/compiled/execute.py): a query over the planned
-types is answered from rows without graphql-core's field-by-field completion; any other
-operation, and any request the compiled path is not sure to answer exactly as the reference
-executor would, is left to the executor (`answer` returns None)."""
+types is answered from rows without graphql-core's field-by-field completion, and the fields
+it does not compile, where it can, by the executor, each with its subtree
+(schema/compiled/fallback.py); any other operation, and any request the compiled path is not
+sure to answer exactly as the reference executor would, is left to the executor (`answer`
+returns None)."""
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from graphql import GraphQLError
@@ -17,7 +20,8 @@ from hub.core import is_postgres
 from hub.web import ByteBoundedMemo, documents
 from hub.web.limits import digest
 from schema.compiled.connection import one_connection
-from schema.compiled.execute import GiveBack, Json, Run, compiles
+from schema.compiled.execute import Compiled, Json, Run, compiles
+from schema.compiled.fallback import Fallback, GiveBack, build_executor
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +33,19 @@ STATEMENTS_BUDGET_BYTES = 8 << 20
 variables: a few kilobytes each."""
 
 
+ContextOf = Callable[[], Awaitable[Any]]
+"""Makes the request's context as the executor gets it (`HubGraphQL.get_context`)."""
+
+
 class CompiledReads:
     """The compiled path of one app. What compiles is kept per document and operation name;
     it does not depend on the viewer, because only fields that every viewer sees alike are
-    compiled (schema/compiled/specs.py)."""
+    compiled (schema/compiled/specs.py), and the others are the executor's, run with the
+    request's context (schema/compiled/fallback.py)."""
 
     def __init__(self, *, max_tokens: int) -> None:
         self.max_tokens = max_tokens
-        self.plans: ByteBoundedMemo[tuple[bytes, str | None], bool] = ByteBoundedMemo(
+        self.plans: ByteBoundedMemo[tuple[bytes, str | None], Compiled] = ByteBoundedMemo(
             PLANS_BUDGET_BYTES
         )
         self.statements: ByteBoundedMemo[Any, tuple[dict[str, str], list[Any]]] = ByteBoundedMemo(
@@ -44,9 +53,16 @@ class CompiledReads:
         )
         self.answered = 0
         """Requests the compiled path answered (for tests and the benchmark)."""
+        self.answered_partly = 0
+        """Of those, the ones with fields the executor answered."""
 
     def compiles(self, query: str, operation_name: str | None) -> bool:
-        """Whether the document parses, validates and its operation compiles fully."""
+        """Whether the document parses, validates and its operation compiles, fully or
+        partly."""
+        return self.how(query, operation_name) is not Compiled.NOT
+
+    def how(self, query: str, operation_name: str | None) -> Compiled:
+        """How much of the operation compiles, once the document parses and validates."""
         key = (digest(query), operation_name)
         known = self.plans.get(key)
         if known is None:
@@ -54,15 +70,15 @@ class CompiledReads:
             self.plans.put(key, known, 100 + len(operation_name or ""))
         return known
 
-    def _compiles(self, query: str, operation_name: str | None) -> bool:
+    def _compiles(self, query: str, operation_name: str | None) -> Compiled:
         import schema
 
         try:
             document = documents.parse(query, max_tokens=self.max_tokens)
         except GraphQLError:
-            return False
+            return Compiled.NOT
         if schema.validate(query, document):
-            return False
+            return Compiled.NOT
         return compiles(schema.schema._schema, document, operation_name)
 
     async def answer(
@@ -73,25 +89,38 @@ class CompiledReads:
         *,
         cost: int,
         max_cost: int,
+        context: ContextOf | None = None,
     ) -> bytes | None:
-        """The response body of a compiled read, or None: the executor answers."""
+        """The response body of a compiled read, or None: the executor answers. Without
+        `context`, only fully compiled reads are answered."""
         import schema
 
-        if query is None or cost > max_cost or not self.compiles(query, operation_name):
+        if query is None or cost > max_cost:
+            return None
+        how = self.how(query, operation_name)
+        if how is Compiled.NOT or (how is Compiled.PARTLY and context is None):
             return None
         document = documents.parse(query, max_tokens=self.max_tokens)
-        executor = Executor.build(
-            schema.schema._schema,
-            document,
-            raw_variable_values=variables,
-            operation_name=operation_name,
-        )
+        fallback = None
+        if how is Compiled.PARTLY:
+            assert context is not None
+            executor = build_executor(document, variables, operation_name, await context())
+        else:
+            executor = Executor.build(
+                schema.schema._schema,
+                document,
+                raw_variable_values=variables,
+                operation_name=operation_name,
+            )
         if isinstance(executor, list):  # variables that do not coerce: the executor says why
             return None
+        if how is Compiled.PARTLY:
+            fallback = Fallback(executor)
         try:
             async with one_connection():
                 run = Run(
                     executor,
+                    fallback,
                     json_sql=is_postgres(connections.get("default")),
                     statements=self.statements,
                     key=(digest(query), operation_name, json.dumps(variables, sort_keys=True)),
@@ -103,6 +132,7 @@ class CompiledReads:
             log.exception("the compiled path failed; the executor answers")
             return None
         self.answered += 1
+        self.answered_partly += fallback is not None
         return body(data, {"cost": {"requested": cost, "maxCost": max_cost}})
 
 
@@ -120,4 +150,4 @@ def _encode(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-__all__ = ["CompiledReads", "GiveBack"]
+__all__ = ["Compiled", "CompiledReads", "GiveBack"]

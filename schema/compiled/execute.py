@@ -1,6 +1,8 @@
-"""Lean completion of planned reads: a validated query whose every field is compiled
+"""Lean completion of planned reads: a validated query whose fields are compiled
 (schema/compiled/specs.py) is answered from `.values()` rows with plain dicts, level by level,
-without graphql-core's per-field execution, resolve infos, awaitables or model instances.
+without graphql-core's per-field execution, resolve infos, awaitables or model instances. The
+fields it does not compile, where it may leave them to the executor, are executed by it, each
+with its subtree (schema/compiled/fallback.py).
 
 Field collection (fragments, `@include`/`@skip`, aliases, merging) and argument coercion are
 graphql-core's own functions, run once per selection set and level rather than once per
@@ -12,6 +14,7 @@ the reference executor then answers it, errors and all."""
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any
 
@@ -44,6 +47,7 @@ from hub.core import HubError
 from hub.core.ids import encode_cursor
 from hub.web import ByteBoundedMemo
 from schema.compiled.connection import fetch_row
+from schema.compiled.fallback import SOURCES, Fallback, GiveBack
 from schema.compiled.jsonsql import JsonSql, NotSql
 from schema.compiled.loads import Row
 from schema.compiled.roots import ROOTS, Page, slice_page
@@ -58,37 +62,58 @@ from schema.compiled.specs import (
 from schema.hygiene import argument_problems
 
 
-class GiveBack(Exception):
-    """The compiled path does not answer this request; the reference executor does."""
+class Compiled(enum.Enum):
+    """How much of an operation the compiled path answers."""
+
+    NOT = "not"
+    """Nothing, or something it cannot leave to the executor: the executor answers it all."""
+    PARTLY = "partly"
+    """Its compiled fields, and the executor the others (schema/compiled/fallback.py)."""
+    FULLY = "fully"
 
 
-def compiles(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> bool:
-    """Whether every field the operation can select, in every fragment and whatever its
-    directives, is compiled: a static check of a valid document, kept per document."""
+def compiles(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> Compiled:
+    """How much of the operation is compiled, looking at every field it can select, in every
+    fragment and whatever its directives: a static check of a valid document, kept per
+    document. A field that is not compiled falls back to the executor, subtree and all, when
+    it is a root field or a field of a type the fallback can give the executor (`SOURCES`);
+    anywhere else it leaves the whole operation to the executor, and so does an operation
+    with no compiled root field (nothing to gain), a mutation or a subscription."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is None:
         if len(operations) != 1:
-            return False
+            return Compiled.NOT
         operation = operations[0]
     else:
         named = [o for o in operations if o.name and o.name.value == operation_name]
         if len(named) != 1:
-            return False
+            return Compiled.NOT
         operation = named[0]
     if operation.operation is not OperationType.QUERY:
-        return False
+        return Compiled.NOT
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     query = schema.query_type
     assert query is not None
+    found, roots = Compiled.FULLY, False
     for field in _fields(operation.selection_set, fragments, set()):
-        if field.name.value not in ROOTS:
-            return False
-        field_def = query.fields[field.name.value]
-        if not _compiles(schema, get_named_type(field_def.type), field.selection_set, fragments):
-            return False
-    return True
+        name = field.name.value
+        if name == "__typename":
+            continue
+        if name not in ROOTS:
+            if name.startswith("__"):  # introspection stays with the executor
+                return Compiled.NOT
+            found = Compiled.PARTLY
+            continue
+        roots = True
+        field_def = query.fields[name]
+        below = _compiles(schema, get_named_type(field_def.type), field.selection_set, fragments)
+        if below is Compiled.NOT:
+            return Compiled.NOT
+        if below is Compiled.PARTLY:
+            found = Compiled.PARTLY
+    return found if roots else Compiled.NOT
 
 
 def _fields(
@@ -116,9 +141,9 @@ def _compiles(
     type_: Any,
     selection_set: SelectionSetNode | None,
     fragments: dict[str, FragmentDefinitionNode],
-) -> bool:
+) -> Compiled:
     if not isinstance(type_, GraphQLObjectType):
-        return False
+        return Compiled.NOT
     name = type_.name
     if name == "PageInfo":
         allowed: set[str] | dict[str, Any] = PAGE_INFO_FIELDS
@@ -129,19 +154,31 @@ def _compiles(
     elif name in TYPES:
         allowed = TYPES[name]
     else:
-        return False
+        return Compiled.NOT
+    found = Compiled.FULLY
     for field in _fields(selection_set, fragments, set()):
         field_name = field.name.value
         if field_name == "__typename":
             continue
-        if field_name not in allowed or field_name not in type_.fields:
-            return False
+        if field_name not in type_.fields:
+            return Compiled.NOT
+        if field_name not in allowed:
+            if name not in SOURCES:
+                return Compiled.NOT
+            found = Compiled.PARTLY  # the executor's, whatever it selects
+            continue
+        if field.selection_set is None:
+            continue
         named = get_named_type(type_.fields[field_name].type)
-        if field.selection_set is not None and not _compiles(
-            schema, named, field.selection_set, fragments
-        ):
-            return False
-    return True
+        below = _compiles(schema, named, field.selection_set, fragments)
+        if below is Compiled.NOT:
+            return Compiled.NOT
+        if below is Compiled.PARTLY:
+            found = Compiled.PARTLY
+    return found
+
+
+_COMPILED_ROOT = {*ROOTS, "__typename"}
 
 
 class Json(str):
@@ -174,11 +211,13 @@ class Built:
 
 
 class Run:
-    """One compiled execution: the coerced variables and the rows read so far."""
+    """One compiled execution: the coerced variables and the rows read so far, and the
+    executor's share of the fields when the operation compiles partly."""
 
     def __init__(
         self,
         context: Executor[Any],
+        fallback: Fallback | None = None,
         *,
         json_sql: bool = False,
         statements: ByteBoundedMemo[Any, tuple[dict[str, str], list[Any]]] | None = None,
@@ -188,6 +227,7 @@ class Run:
         statement depends on), what `built_by_database` builds."""
         self.context = context
         self.schema = context.schema
+        self.fallback = fallback
         self.json_sql = json_sql
         self.statements, self.key = statements, key
         self.loaded: dict[tuple[int, str], tuple[list[Row], asyncio.Future[list[Any]]]] = {}
@@ -234,13 +274,20 @@ class Run:
             query,
             context.operation,
         ).grouped_field_set
-        built = self.built_by_database(query, grouped) if self.json_sql else Built({}, [])
-        rest = [key for key in grouped if key not in built.columns]
-        values = await _together(
-            [built.read(), *(self.root_field(query, grouped[key]) for key in rest)]
-        )
-        found = dict(zip(rest, values[1:], strict=True))
-        return {key: built.texts[key] if key in built.columns else found[key] for key in grouped}
+        # The executor's fields first (schema/compiled/fallback.py): one that fails gives the
+        # request back before the compiled ones are read.
+        executed = [k for k, d in grouped.items() if d[0].node.name.value not in _COMPILED_ROOT]
+        values: dict[str, Any] = {}
+        if executed:
+            found = await _together(self.root_field(query, grouped[k]) for k in executed)
+            values.update(zip(executed, found, strict=True))
+        compiled = {k: d for k, d in grouped.items() if k not in executed}
+        built = self.built_by_database(query, compiled) if self.json_sql else Built({}, [])
+        lean = [k for k in compiled if k not in built.columns]
+        found = await _together([built.read(), *(self.root_field(query, grouped[k]) for k in lean)])
+        values.update(zip(lean, found[1:], strict=True))
+        values.update(built.texts)
+        return {key: values[key] for key in grouped}
 
     def built_by_database(
         self, query: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]
@@ -276,6 +323,10 @@ class Run:
         name = details[0].node.name.value
         if name == "__typename":
             return query.name
+        if name not in ROOTS:
+            if self.fallback is None:
+                raise GiveBack(f"Query.{name} is not compiled")
+            return await self.fallback.root(query, details)
         field_def = query.fields[name]
         read, _kind = ROOTS[name]
         args = self.arguments(query, field_def, details[0])
@@ -327,22 +378,38 @@ class Run:
         spec = TYPES[type_.name]
         grouped = self.collect(type_, details)
         columns: list[Any] = []
-        later: list[tuple[int, Awaitable[list[Any]]]] = []
-        for field_details in grouped.values():
+        later: list[tuple[int, str, Relation, list[FieldDetails]]] = []
+        executed: list[tuple[int, str, list[FieldDetails]]] = []
+        for key, field_details in grouped.items():
             name = field_details[0].node.name.value
             if name == "__typename":
                 columns.append([type_.name] * len(rows))
                 continue
-            field = spec[name]
+            field = spec.get(name)
+            if field is None:  # not compiled: the executor's (schema/compiled/fallback.py)
+                executed.append((len(columns), key, field_details))
+                columns.append(None)
+                continue
             if isinstance(field, Scalar):
                 get = field.get
                 columns.append([get(row) for row in rows])
                 continue
-            later.append((len(columns), self.relation(type_, name, field, field_details, rows)))
+            later.append((len(columns), name, field, field_details))
             columns.append(None)
+        if executed:
+            # The fields the executor answers, all of the level at once, before the compiled
+            # relations: one that fails gives the request back before they are read.
+            assert self.fallback is not None, "a fully compiled operation executes nothing"
+            found = await self.fallback.columns(type_, rows, [(k, d) for _, k, d in executed])
+            for (position, _, _), column in zip(executed, found, strict=True):
+                columns[position] = column
         # Sibling relations load side by side (on PostgreSQL they take turns on the one
         # connection of the request, schema/compiled/connection.py).
-        for (position, _), column in zip(later, await _together(c for _, c in later), strict=True):
+        done = await _together(
+            self.relation(type_, name, field, field_details, rows)
+            for _, name, field, field_details in later
+        )
+        for (position, _, _, _), column in zip(later, done, strict=True):
             columns[position] = column
         return _objects(list(grouped), columns, len(rows))
 

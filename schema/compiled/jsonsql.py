@@ -30,6 +30,7 @@ from hub.matching.loading import INTEREST_DAYS
 from models.enums import OPEN_PLAN_STATUSES, RegionLevel, RegistrationStatus, TrainingStatus
 from schema.common import decode_cursor, page_size
 from schema.compiled import roots
+from schema.compiled.fallback import GiveBack
 
 if TYPE_CHECKING:
     from schema.compiled.execute import Run
@@ -154,8 +155,6 @@ class JsonSql:
             limit = page_size(args.get("first"))
             start = decode_cursor(args.get("after")) + 1
         except HubError as error:
-            from schema.compiled.execute import GiveBack
-
             raise GiveBack(str(error)) from error
         connection = get_named_type(field_def.type)
         assert isinstance(connection, GraphQLObjectType)
