@@ -79,7 +79,8 @@ class CompiledReads:
             return Compiled.NOT
         if schema.validate(query, document):
             return Compiled.NOT
-        return compiles(schema.schema._schema, document, operation_name)
+        postgres = is_postgres(connections.get("default"))
+        return compiles(schema.schema._schema, document, operation_name, json_roots=postgres)
 
     async def answer(
         self,

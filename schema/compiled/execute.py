@@ -30,6 +30,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
+    NamedTypeNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -48,7 +49,7 @@ from hub.core.ids import encode_cursor
 from hub.web import ByteBoundedMemo
 from schema.compiled.connection import fetch_row
 from schema.compiled.fallback import SOURCES, Fallback, GiveBack
-from schema.compiled.jsonsql import JsonSql, NotSql
+from schema.compiled.jsonsql import NODE_TABLES, JsonSql, NotSql
 from schema.compiled.loads import Row
 from schema.compiled.roots import ROOTS, Page, slice_page
 from schema.compiled.specs import (
@@ -72,13 +73,21 @@ class Compiled(enum.Enum):
     FULLY = "fully"
 
 
-def compiles(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> Compiled:
+def compiles(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    *,
+    json_roots: bool = False,
+) -> Compiled:
     """How much of the operation is compiled, looking at every field it can select, in every
     fragment and whatever its directives: a static check of a valid document, kept per
     document. A field that is not compiled falls back to the executor, subtree and all, when
     it is a root field or a field of a type the fallback can give the executor (`SOURCES`);
     anywhere else it leaves the whole operation to the executor, and so does an operation
-    with no compiled root field (nothing to gain), a mutation or a subscription."""
+    with no compiled root field (nothing to gain), a mutation or a subscription. With
+    `json_roots` (PostgreSQL builds the JSON), `node(id:)` is a compiled root field too when
+    its selection is compiled for every type the database builds it for (`NODE_TABLES`)."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is None:
         if len(operations) != 1:
@@ -101,6 +110,9 @@ def compiles(schema: GraphQLSchema, document: DocumentNode, operation_name: str 
         name = field.name.value
         if name == "__typename":
             continue
+        if name == "node" and json_roots and _node_compiles(schema, field, fragments):
+            roots = True
+            continue
         if name not in ROOTS:
             if name.startswith("__"):  # introspection stays with the executor
                 return Compiled.NOT
@@ -116,24 +128,47 @@ def compiles(schema: GraphQLSchema, document: DocumentNode, operation_name: str 
     return found if roots else Compiled.NOT
 
 
+def _node_compiles(
+    schema: GraphQLSchema, field: FieldNode, fragments: dict[str, FragmentDefinitionNode]
+) -> bool:
+    """Whether `node`'s selection is compiled whole for each type the database builds."""
+    for type_name in NODE_TABLES:
+        type_ = schema.get_type(type_name)
+        assert isinstance(type_, GraphQLObjectType)
+        if _compiles(schema, type_, field.selection_set, fragments, on=type_) is not Compiled.FULLY:
+            return False
+    return True
+
+
 def _fields(
     selection_set: SelectionSetNode | None,
     fragments: dict[str, FragmentDefinitionNode],
     seen: set[str],
+    on: GraphQLObjectType | None = None,
 ) -> list[FieldNode]:
-    """Every field of a selection set, through fragments, whatever the directives."""
+    """Every field of a selection set, through fragments, whatever the directives; with `on`,
+    only the fragments that apply to that type."""
     found: list[FieldNode] = []
     for selection in selection_set.selections if selection_set else ():
         if isinstance(selection, FieldNode):
             found.append(selection)
         elif isinstance(selection, InlineFragmentNode):
-            found += _fields(selection.selection_set, fragments, seen)
+            if _applies(selection.type_condition, on):
+                found += _fields(selection.selection_set, fragments, seen, on)
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             if name in seen or name not in fragments:
                 continue
-            found += _fields(fragments[name].selection_set, fragments, seen | {name})
+            if _applies(fragments[name].type_condition, on):
+                found += _fields(fragments[name].selection_set, fragments, seen | {name}, on)
     return found
+
+
+def _applies(condition: NamedTypeNode | None, on: GraphQLObjectType | None) -> bool:
+    if on is None or condition is None:
+        return True
+    name = condition.name.value
+    return name == on.name or any(i.name == name for i in on.interfaces)
 
 
 def _compiles(
@@ -141,7 +176,10 @@ def _compiles(
     type_: Any,
     selection_set: SelectionSetNode | None,
     fragments: dict[str, FragmentDefinitionNode],
+    on: GraphQLObjectType | None = None,
 ) -> Compiled:
+    """How much of `selection_set` over `type_` is compiled (`on`: the type whose fragments
+    apply, when the selection is over an interface)."""
     if not isinstance(type_, GraphQLObjectType):
         return Compiled.NOT
     name = type_.name
@@ -156,7 +194,7 @@ def _compiles(
     else:
         return Compiled.NOT
     found = Compiled.FULLY
-    for field in _fields(selection_set, fragments, set()):
+    for field in _fields(selection_set, fragments, set(), on):
         field_name = field.name.value
         if field_name == "__typename":
             continue
@@ -179,6 +217,8 @@ def _compiles(
 
 
 _COMPILED_ROOT = {*ROOTS, "__typename"}
+_JSON_ROOTS = {*_COMPILED_ROOT, "node"}
+"""The root fields compiled when PostgreSQL builds the JSON: `node(id:)` too."""
 
 
 class Json(str):
@@ -276,7 +316,8 @@ class Run:
         ).grouped_field_set
         # The executor's fields first (schema/compiled/fallback.py): one that fails gives the
         # request back before the compiled ones are read.
-        executed = [k for k, d in grouped.items() if d[0].node.name.value not in _COMPILED_ROOT]
+        compiled_roots = _JSON_ROOTS if self.json_sql else _COMPILED_ROOT
+        executed = [k for k, d in grouped.items() if d[0].node.name.value not in compiled_roots]
         values: dict[str, Any] = {}
         if executed:
             found = await _together(self.root_field(query, grouped[k]) for k in executed)
@@ -309,7 +350,7 @@ class Run:
         statement = JsonSql(self)
         columns: dict[str, str] = {}
         for key, details in grouped.items():
-            if details[0].node.name.value not in ROOTS:
+            if details[0].node.name.value not in _JSON_ROOTS - {"__typename"}:
                 continue
             kept = (len(statement.params), statement.aliases)
             try:

@@ -25,7 +25,7 @@ from graphql import GraphQLNonNull, GraphQLObjectType, get_named_type
 from graphql.execution.collect_fields import FieldDetails
 
 from hub.core import HubError
-from hub.core.ids import encode_cursor
+from hub.core.ids import encode_cursor, parse_global_id
 from hub.matching.loading import INTEREST_DAYS
 from models.enums import OPEN_PLAN_STATUSES, RegionLevel, RegistrationStatus, TrainingStatus
 from schema.common import decode_cursor, page_size
@@ -271,6 +271,8 @@ class JsonSql:
             return self.many(
                 query, name, details, lambda t: f"sector {t}", lambda t: f"{t}.position, {t}.code"
             )
+        if name == "node":
+            return self.node(details, args["id"])
         shape = roots.sql_shape(name, args)
         if shape is None:
             raise NotSql(name)
@@ -282,6 +284,22 @@ class JsonSql:
             lambda t: ", ".join(f"{t}.{c.strip()}" for c in order.split(",")),
         )
         return self.connection(query, name, details, source, root=True)
+
+    def node(self, details: list[FieldDetails], id_: str) -> str:
+        """`node(id:)` of a compiled type: its row by primary key (null when there is none, or
+        when a region is not of the id's level), as `schema.nodes.resolve_nodes` reads it."""
+        parsed = parse_global_id(id_)
+        if parsed is None or parsed[0] not in NODE_TABLES:
+            raise NotSql("node: not the id of a compiled type")  # the executor says what it is
+        type_name, pk = parsed
+        table, condition = NODE_TABLES[type_name]
+        type_ = self.run.schema.get_type(type_name)
+        assert isinstance(type_, GraphQLObjectType)
+        t = self.alias()
+        where = f"{t}.id = {self.param(pk, '::int')}" + (
+            f" AND {t}.{condition}" if condition else ""
+        )
+        return f"(SELECT {self.object(type_, details, t)} FROM {table} {t} WHERE {where})"
 
     def placeholders(self, where: str, params: Sequence[Any]) -> str:
         """`where` with its `?` as this statement's parameters."""
@@ -419,6 +437,15 @@ def _areas(s: JsonSql, a: str, t: GraphQLObjectType, n: str, d: list[FieldDetail
 def _float(s: JsonSql, a: str, t: GraphQLObjectType, n: str, d: list[FieldDetails]) -> str:
     raise NotSql(f"{t.name}.{n}: PostgreSQL prints floats otherwise than Python")
 
+
+NODE_TABLES: dict[str, tuple[str, str]] = {
+    "Kota": ("region", f"level = '{RegionLevel.KOTA.value}'"),
+    "Kecamatan": ("region", f"level = '{RegionLevel.KECAMATAN.value}'"),
+    "Centre": ("centre", ""),
+    "Community": ("community", ""),
+    "Mentor": ("mentor", ""),
+}
+"""The node types the database builds: each one's table and what its row must be."""
 
 FIELDS: dict[str, dict[str, Build]] = {
     "Kecamatan": {
