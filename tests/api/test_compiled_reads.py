@@ -1,6 +1,8 @@
 """Differential tests of compiled reads (schema/compiled/): the same request, from the same
 caller, answered by an app with the compiled path and by one without it (`HUB_COMPILED_READS=
-off`) gives the same body, byte for byte: values, key order, errors, extensions.
+off`) gives the same status and the same JSON: values, key order (a float stays a float),
+errors, extensions; bodies are compared parsed, since PostgreSQL spaces the JSON it builds
+otherwise than Python.
 
 The corpus: the read documents of the benchmark, every query document written in the test
 suite (collected from its modules' string constants), and documents hypothesis draws over the
