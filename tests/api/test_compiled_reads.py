@@ -664,9 +664,13 @@ def documents(draw: st.DrawFn) -> str:
 
 
 @pytest.mark.parametrize("who", ROLES)
-async def test_drawn_selections_answer_alike(pair: Pair, who: str | None) -> None:
+async def test_drawn_selections_answer_alike(
+    compiled_app: Starlette, pair: Pair, who: str | None
+) -> None:
     loop = asyncio.get_running_loop()
     found: list[str] = []
+    compiled = compiled_of(compiled_app)
+    before = compiled.answered
 
     @settings(
         max_examples=EXAMPLES,
@@ -683,6 +687,8 @@ async def test_drawn_selections_answer_alike(pair: Pair, who: str | None) -> Non
 
     await loop.run_in_executor(None, run)
     assert found == [], found[0]
+    # and the drawn documents reach the compiled path (not only the executor, twice)
+    assert compiled.answered > before
 
 
 def test_drawn_documents_mostly_validate() -> None:
