@@ -43,7 +43,21 @@ from schema.compiled import Compiled
 from tests.api.participation_world import build_participation_world
 from tests.conftest import GRAPHQL, Tokens, count_statements, make_tokens
 
-pytestmark = pytest.mark.usefixtures("demo_data")
+pytestmark = [
+    pytest.mark.usefixtures("demo_data"),
+    # When a field error nulls a parent, graphql-core's executor cancels the sibling fields
+    # still pending (`gather_with_cancel`); a sibling cancelled before it started leaves
+    # Strawberry's resolver coroutine unawaited. The executor's behaviour, on both paths (the
+    # compiled path gives such requests back), which drawn documents with bad arguments reach.
+    pytest.mark.filterwarnings(
+        "ignore:coroutine 'GraphQLCoreConverter.from_resolver.<locals>._async_resolver' was "
+        "never awaited:RuntimeWarning"
+    ),
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <coroutine object GraphQLCoreConverter.from_resolver"
+        ":pytest.PytestUnraisableExceptionWarning"
+    ),
+]
 
 ROLES = (None, "partner", "coordinator", "staff", "admin")
 EXAMPLES = int(os.environ.get("HUB_COMPILED_EXAMPLES", "20"))
@@ -152,9 +166,15 @@ class Pair:
     """Posts a request to both apps and says whether their bodies differ."""
 
     def __init__(
-        self, compiled: httpx.AsyncClient, reference: httpx.AsyncClient, tokens: Tokens
+        self,
+        compiled: httpx.AsyncClient,
+        reference: httpx.AsyncClient,
+        tokens: Tokens,
+        reads: Any = None,
     ) -> None:
         self.compiled, self.reference, self.tokens = compiled, reference, tokens
+        self.reads = reads
+        """The compiled app's compiled path (`CompiledReads`), to tell who answered."""
 
     async def differences(
         self, query: str, variables: dict[str, Any] | None, who: str | None
@@ -163,14 +183,33 @@ class Pair:
         if variables is not None:
             body["variables"] = variables
         headers = self.tokens.headers(who)
+        before = self.reads.answered if self.reads is not None else None
         a = await self.compiled.post(GRAPHQL, json=body, headers=headers)
         b = await self.reference.post(GRAPHQL, json=body, headers=headers)
         if (a.status_code, same_json(a.content)) == (b.status_code, same_json(b.content)):
+            return []
+        if before is not None and self.reads.answered == before and _only_errors_differ(a, b):
+            # The compiled path gave the request back, so the executor answered both; when an
+            # error nulls `data`, which of the fields still running report theirs before the
+            # result is made depends on timing, in the executor alone.
             return []
         return [
             f"as {who or 'anonymous'}, {variables}:\n{query}\ncompiled {a.status_code} "
             f"{a.text[:600]}\nreference {b.status_code} {b.text[:600]}"
         ]
+
+
+def _only_errors_differ(a: httpx.Response, b: httpx.Response) -> bool:
+    """Both answers null `data` with errors and differ in nothing else."""
+    one, other = a.json(), b.json()
+    return (
+        a.status_code == b.status_code
+        and one.get("data") is None
+        and other.get("data") is None
+        and bool(one.get("errors"))
+        and bool(other.get("errors"))
+        and one.get("extensions") == other.get("extensions")
+    )
 
 
 @pytest.fixture
@@ -181,7 +220,7 @@ async def pair(
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub.test")
 
     async with client(compiled_app) as compiled, client(reference_app) as reference:
-        yield Pair(compiled, reference, tokens)
+        yield Pair(compiled, reference, tokens, compiled_of(compiled_app))
 
 
 def compiled_of(app: Starlette) -> Any:
