@@ -194,6 +194,33 @@ async def load_needs(
     return needs
 
 
+def needs_of_kecamatan_sql(kecamatan_id: str) -> str:
+    """`load_needs` for one kecamatan as a correlated PostgreSQL subquery, for a statement that
+    builds its answer in the database (schema/compiled/jsonsql.py): one row per sector with
+    demand, supply or residents waiting (`sector_id`, `position`, `code`, `demand`, `supply`,
+    `gap`, `waiting`), the figures of the kecamatan whose id is the SQL expression
+    `kecamatan_id`. Demand and supply as `places` keeps them (`centre_supply`), waiting as
+    `load_needs` counts it, read at the database's clock (so the statement text holds no time
+    and can be kept)."""
+    waiting = (
+        "(SELECT count(DISTINCT w.participant_id) FROM ("
+        "SELECT g.participant_id FROM registration g JOIN training tr ON tr.id = g.training_id "
+        "WHERE tr.centre_id = c.id AND tr.sector_id = sc.id "
+        f"AND g.status = '{RegistrationStatus.WAITLISTED.value}' "
+        f"AND tr.status = '{TrainingStatus.SCHEDULED.value}' AND tr.starts_at > now() "
+        "UNION SELECT i.participant_id FROM interest i WHERE i.centre_id = c.id "
+        f"AND i.sector_id = sc.id AND i.created_at >= now() - interval '{INTEREST_DAYS} days') w)"
+    )
+    figures = (
+        "SELECT sc.id AS sector_id, sc.position, sc.code, COALESCE(cs.demand, 0) AS demand, "
+        "COALESCE(cs.supply, 0) AS supply, "
+        "GREATEST(COALESCE(cs.demand, 0) - COALESCE(cs.supply, 0), 0) AS gap, "
+        f"{waiting} AS waiting FROM centre c CROSS JOIN sector sc LEFT JOIN centre_supply cs "
+        f"ON cs.centre_id = c.id AND cs.sector_id = sc.id WHERE c.kecamatan_id = {kecamatan_id}"
+    )
+    return f"SELECT * FROM ({figures}) n WHERE n.demand + n.supply + n.waiting > 0"
+
+
 async def load_offers(
     province_codes: Collection[str], *, whole_country: bool = False, summed: bool = False
 ) -> dict[str, list[Offer]]:

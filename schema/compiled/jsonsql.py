@@ -26,8 +26,8 @@ from graphql.execution.collect_fields import FieldDetails
 
 from hub.core import HubError
 from hub.core.ids import encode_cursor, parse_global_id
-from hub.matching.loading import INTEREST_DAYS
-from models.enums import OPEN_PLAN_STATUSES, RegionLevel, RegistrationStatus, TrainingStatus
+from hub.matching import needs_of_kecamatan_sql
+from models.enums import OPEN_PLAN_STATUSES, RegionLevel
 from schema.common import decode_cursor, page_size
 from schema.compiled import roots
 from schema.compiled.fallback import GiveBack
@@ -362,35 +362,9 @@ def _kecamatans(s: JsonSql, a: str, t: GraphQLObjectType, n: str, d: list[FieldD
 
 
 def _needs(s: JsonSql, a: str, t: GraphQLObjectType, n: str, d: list[FieldDetails]) -> str:
-    """`hub.matching.load_needs` for one kecamatan: per sector (in the catalogue's order) with
-    demand, supply or residents waiting, the figures of the kecamatan's centre."""
-    # The database's clock, so that the statement, kept per document and variables, stays
-    # right as time passes.
-    since = f"now() - interval '{INTEREST_DAYS} days'"
-    after = "now()"
-    waiting = (
-        "(SELECT count(DISTINCT w.participant_id) FROM ("
-        "SELECT g.participant_id FROM registration g JOIN training tr ON tr.id = g.training_id "
-        "WHERE tr.centre_id = c.id AND tr.sector_id = sc.id "
-        f"AND g.status = '{RegistrationStatus.WAITLISTED.value}' "
-        f"AND tr.status = '{TrainingStatus.SCHEDULED.value}' AND tr.starts_at > {after} "
-        "UNION SELECT i.participant_id FROM interest i WHERE i.centre_id = c.id "
-        f"AND i.sector_id = sc.id AND i.created_at >= {since}) w)"
-    )
-    figures = (
-        "SELECT sc.id AS sector_id, sc.position, sc.code, COALESCE(cs.demand, 0) AS demand, "
-        "COALESCE(cs.supply, 0) AS supply, "
-        "GREATEST(COALESCE(cs.demand, 0) - COALESCE(cs.supply, 0), 0) AS gap, "
-        f"{waiting} AS waiting FROM centre c CROSS JOIN sector sc LEFT JOIN centre_supply cs "
-        f"ON cs.centre_id = c.id AND cs.sector_id = sc.id WHERE c.kecamatan_id = {a}.id"
-    )
-    return s.many(
-        t,
-        n,
-        d,
-        lambda r: f"({figures}) {r} WHERE {r}.demand + {r}.supply + {r}.waiting > 0",
-        lambda r: f"{r}.position, {r}.code",
-    )
+    """`hub.matching.load_needs` for one kecamatan, in the catalogue's order."""
+    rows = needs_of_kecamatan_sql(f"{a}.id")
+    return s.many(t, n, d, lambda r: f"({rows}) {r}", lambda r: f"{r}.position, {r}.code")
 
 
 def _skills(s: JsonSql, a: str, t: GraphQLObjectType, n: str, d: list[FieldDetails]) -> str:
