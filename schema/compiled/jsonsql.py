@@ -27,18 +27,17 @@ from graphql.execution.collect_fields import FieldDetails
 from hub.core import HubError
 from hub.core.ids import encode_cursor, parse_global_id
 from hub.matching import needs_of_kecamatan_sql
-from models.enums import OPEN_PLAN_STATUSES, RegionLevel
+from models.enums import RegionLevel
 from schema.common import decode_cursor, page_size
 from schema.compiled import roots
 from schema.compiled.fallback import GiveBack
+from schema.compiled.loads import HELD
 
 if TYPE_CHECKING:
     from schema.compiled.execute import Run
 
 MAX_KEYS = 50
 """PostgreSQL functions take at most 100 arguments: 50 keys and their values."""
-
-_OPEN = ", ".join(f"'{status.value}'" for status in OPEN_PLAN_STATUSES)
 
 
 class NotSql(Exception):
@@ -368,13 +367,8 @@ def _needs(s: JsonSql, a: str, t: GraphQLObjectType, n: str, d: list[FieldDetail
 
 
 def _skills(s: JsonSql, a: str, t: GraphQLObjectType, n: str, d: list[FieldDetails]) -> str:
-    used = (
-        "COALESCE((SELECT SUM(al.mentees) FROM allocation al JOIN plan p ON p.id = al.plan_id "
-        "WHERE al.mentor_id = k.mentor_id AND al.sector_id = k.sector_id "
-        f"AND p.status IN ({_OPEN})), 0)"
-    )
     rows = (
-        f"SELECT k.sector_id, k.capacity, GREATEST(0, k.capacity - {used}) AS free "
+        f"SELECT k.sector_id, k.capacity, GREATEST(0, k.capacity - {HELD}) AS free "
         f"FROM mentor_skill k WHERE k.mentor_id = {a}.id"
     )
     return s.many(t, n, d, lambda r: f"({rows}) {r}", lambda r: f"{r}.sector_id")

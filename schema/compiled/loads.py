@@ -28,6 +28,13 @@ COMMUNITY = ("id", "name", "kind", "description", "audiences", "member_count")
 MENTOR = ("id", "name", "active", "centre_id", "community_id")
 SECTOR = ("id", "code", "name", "name_en")
 _OPEN = ", ".join(f"'{status.value}'" for status in OPEN_PLAN_STATUSES)
+HELD = (
+    "COALESCE((SELECT SUM(a.mentees) FROM allocation a JOIN plan p ON p.id = a.plan_id "
+    f"WHERE a.mentor_id = k.mentor_id AND a.sector_id = k.sector_id AND p.status IN ({_OPEN})"
+    "), 0)"
+)
+"""The mentees the open plans hold of the skill `k` (a `mentor_skill` row): its capacity less
+this is its free places."""
 
 
 async def select(sql: str, ids: Sequence[int]) -> list[Row]:
@@ -168,10 +175,8 @@ async def mentor_skills(rows: Sequence[Row]) -> Loaded:
     """Each mentor's skills by sector, with the places its open plans hold and the sector
     itself, in one statement."""
     skills = await select(
-        "SELECT k.mentor_id, k.capacity, s.id, s.code, s.name, s.name_en, COALESCE(("
-        "SELECT SUM(a.mentees) FROM allocation a JOIN plan p ON p.id = a.plan_id "
-        f"WHERE a.mentor_id = k.mentor_id AND a.sector_id = k.sector_id AND p.status IN ({_OPEN})"
-        "), 0) AS used FROM mentor_skill k JOIN sector s ON s.id = k.sector_id "
+        f"SELECT k.mentor_id, k.capacity, s.id, s.code, s.name, s.name_en, {HELD} AS used "
+        "FROM mentor_skill k JOIN sector s ON s.id = k.sector_id "
         "WHERE k.mentor_id {ids} ORDER BY k.sector_id",
         _ids(rows, "id"),
     )
