@@ -45,7 +45,7 @@ class NotSql(Exception):
 
 
 @dataclass(frozen=True)
-class Source:
+class ConnectionRows:
     """The rows of a connection: `FROM {table} a WHERE {where(a)} ORDER BY {order(a)}` for
     the alias `a` the statement gives the table."""
 
@@ -142,7 +142,7 @@ class JsonSql:
         owner: GraphQLObjectType,
         name: str,
         details: list[FieldDetails],
-        source: Source,
+        source: ConnectionRows,
         *,
         root: bool = False,
     ) -> str:
@@ -211,7 +211,7 @@ class JsonSql:
         self,
         connection: GraphQLObjectType,
         details: list[FieldDetails],
-        source: Source,
+        source: ConnectionRows,
         start: int,
         limit: int,
     ) -> str:
@@ -277,7 +277,7 @@ class JsonSql:
             raise NotSql(name)
         table, where, params, order = shape
         condition = self.placeholders(where, params)  # unqualified: the root's table is outermost
-        source = Source(
+        source = ConnectionRows(
             table,
             lambda t: condition,
             lambda t: ", ".join(f"{t}.{c.strip()}" for c in order.split(",")),
@@ -334,7 +334,10 @@ def _by_id(table: str, key: str) -> Build:
 
 def _mentors(key: str) -> Build:
     return lambda s, a, t, n, d: s.connection(
-        t, n, d, Source("mentor", lambda r: f"{r}.{key} = {a}.id", lambda r: f"{r}.name, {r}.id")
+        t,
+        n,
+        d,
+        ConnectionRows("mentor", lambda r: f"{r}.{key} = {a}.id", lambda r: f"{r}.name, {r}.id"),
     )
 
 
@@ -352,7 +355,7 @@ def _kecamatans(s: JsonSql, a: str, t: GraphQLObjectType, n: str, d: list[FieldD
         t,
         n,
         d,
-        Source(
+        ConnectionRows(
             "region",
             lambda r: f"{r}.level = '{kecamatan}' AND {r}.parent_id = {a}.id",
             lambda r: f"{r}.code",
